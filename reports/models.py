@@ -1,0 +1,248 @@
+"""The report data model: areas, reporting years, annual reports, their figures and signatories.
+
+The shape of the statistics lives in `returns.py`; a `Figure` is one cell of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, get_template, template_choices
+
+YEAR_LABEL = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
+
+
+class Nation(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+
+
+class Area(models.Model):
+    """One of the 42 MAPPA areas of England and Wales."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    nation = models.CharField(max_length=10, choices=Nation.choices)
+    strapline = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Printed at the end of the area's report, e.g. “Creating a safer Cambridgeshire”.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportingYearQuerySet(models.QuerySet):
+    def by_label(self, label: str) -> ReportingYear:
+        """The year labelled like `2010-11`; DoesNotExist for anything else."""
+        start = ReportingYear.start_year_from_label(label)
+        if start is None:
+            raise ReportingYear.DoesNotExist(f"{label!r} is not a reporting year label.")
+        return self.get(start_year=start)
+
+
+class ReportingYear(models.Model):
+    """A reporting year, 1 April to 31 March, labelled like `2010-11`."""
+
+    start_year = models.PositiveSmallIntegerField(
+        unique=True,
+        validators=[MinValueValidator(2001), MaxValueValidator(2098)],
+        help_text="The calendar year in which the reporting year starts (1 April).",
+    )
+    return_template = models.CharField(
+        max_length=20,
+        choices=template_choices,
+        help_text="Which tables this year's reports hold.",
+    )
+
+    objects = ReportingYearQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_year"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+
+    @staticmethod
+    def start_year_from_label(label: str) -> int | None:
+        """2010 for `2010-11`; None if the label is malformed or its halves disagree."""
+        match = YEAR_LABEL.match(label)
+        if not match:
+            return None
+        start = int(match["start"])
+        if (start + 1) % 100 != int(match["end"]):
+            return None
+        return start
+
+    @property
+    def period_start(self) -> datetime.date:
+        return datetime.date(self.start_year, 4, 1)
+
+    @property
+    def period_end(self) -> datetime.date:
+        return datetime.date(self.start_year + 1, 3, 31)
+
+    @property
+    def snapshot_date(self) -> datetime.date:
+        """The date of the 'on 31 March' counts: the last day of the period."""
+        return self.period_end
+
+    @property
+    def template(self) -> ReturnTemplate:
+        return get_template(self.return_template)
+
+
+class AnnualReportQuerySet(models.QuerySet):
+    def published(self) -> AnnualReportQuerySet:
+        """Reports the public may see: published, with their publication time come."""
+        return self.filter(status=AnnualReport.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class AnnualReport(models.Model):
+    """One area's annual report for one reporting year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned to coordinator"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="reports")
+    year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+
+    foreword_title = models.CharField(max_length=200, blank=True)
+    foreword = models.TextField(blank=True, help_text="Plain text; a blank line starts a paragraph.")
+    local_page_title = models.CharField(max_length=200, blank=True)
+    local_narrative = models.TextField(
+        blank=True, help_text="Plain text; a blank line starts a paragraph."
+    )
+    population_estimate = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Population (aged 10 and over) behind the rate per 100,000, where known.",
+    )
+    population_source = models.TextField(
+        blank=True, help_text="How the rate per 100,000 was calculated, printed under it."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnualReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year__start_year", "area__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year"], name="one_report_per_area_and_year"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_report_has_publication_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "reports:report", kwargs={"year": self.year.label, "area": self.area.slug}
+        )
+
+    @property
+    def template(self) -> ReturnTemplate:
+        return self.year.template
+
+    def cell_values(self) -> dict[CellRef, CellValue]:
+        """Every recorded cell of this report, by address (one query)."""
+        return {figure.ref: figure.cell_value for figure in self.figures.all()}
+
+
+class Figure(models.Model):
+    """One cell of a report's statistics tables: one observation of the tidy data."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="figures")
+    table = models.CharField(max_length=50)
+    row = models.CharField(max_length=50)
+    column = models.CharField(max_length=50)
+    status = models.CharField(max_length=5, choices=CellStatus.choices)
+    value = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "table", "row", "column"], name="one_figure_per_cell"
+            ),
+            # A number exactly when the status says there is one: never a blank meaning 0.
+            models.CheckConstraint(
+                condition=(Q(status="value") & Q(value__isnull=False))
+                | (~Q(status="value") & Q(value__isnull=True)),
+                name="figure_value_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in CellStatus]),
+                name="figure_status_is_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} = {self.cell_value.shorthand}"
+
+    @property
+    def ref(self) -> CellRef:
+        return CellRef(self.table, self.row, self.column)
+
+    @property
+    def cell_value(self) -> CellValue:
+        return CellValue(CellStatus(self.status), self.value)
+
+    def clean(self) -> None:
+        template = self.report.template
+        if not template.has_cell(self.ref):
+            raise ValidationError(f"{self.ref} is not a cell of the {template.key} return.")
+        applicable = self.ref not in template.not_applicable_cells()
+        if applicable == (self.status == CellStatus.NOT_APPLICABLE):
+            raise ValidationError(
+                f"{template.label_of(self.ref)} is "
+                + ("applicable: give a figure, [x] or [c]." if applicable else "not applicable.")
+            )
+
+
+class Signatory(models.Model):
+    """A person who signs the report's foreword (or its local page)."""
+
+    class Section(models.TextChoices):
+        FOREWORD = "foreword", "Foreword"
+        LOCAL_PAGE = "local_page", "Local page"
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="signatories")
+    section = models.CharField(max_length=20, choices=Section.choices, default=Section.FOREWORD)
+    name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["section", "order", "pk"]
+        verbose_name_plural = "signatories"
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.job_title}"
