@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret-" + "x" * 40)
 
-from mappa_portal.settings import *  # noqa: E402,F403
+from mappa_portal.settings import *  # noqa: F403
 
 # Manifest storage needs collectstatic; tests render templates without it.
 STORAGES = {
@@ -13,3 +13,5 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
+# Tests never run collectstatic; WhiteNoise looks files up per request instead.
+WHITENOISE_AUTOREFRESH = True

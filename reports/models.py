@@ -34,7 +34,7 @@ class Area(models.Model):
     strapline = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Printed at the end of the area's report, e.g. “Creating a safer Cambridgeshire”.",
+        help_text="Printed at the end of the report, e.g. “Creating a safer Cambridgeshire”.",
     )
 
     class Meta:
@@ -129,7 +129,9 @@ class AnnualReport(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     foreword_title = models.CharField(max_length=200, blank=True)
-    foreword = models.TextField(blank=True, help_text="Plain text; a blank line starts a paragraph.")
+    foreword = models.TextField(
+        blank=True, help_text="Plain text; a blank line starts a paragraph."
+    )
     local_page_title = models.CharField(max_length=200, blank=True)
     local_narrative = models.TextField(
         blank=True, help_text="Plain text; a blank line starts a paragraph."
@@ -163,9 +165,7 @@ class AnnualReport(models.Model):
         return f"{self.area} {self.year}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "reports:report", kwargs={"year": self.year.label, "area": self.area.slug}
-        )
+        return reverse("reports:report", kwargs={"year": self.year.label, "area": self.area.slug})
 
     @property
     def template(self) -> ReturnTemplate:

@@ -93,7 +93,7 @@ class Column:
 
     @property
     def short_label(self) -> str:
-        """"Category 1" for "Category 1: Registered sex offenders"."""
+        """ "Category 1" for "Category 1: Registered sex offenders"."""
         return self.label.split(":")[0]
 
 

@@ -57,7 +57,9 @@ def create_areas(apps, schema_editor):
 
 def remove_areas(apps, schema_editor):
     Area = apps.get_model("reports", "Area")
-    Area.objects.filter(slug__in=[slugify(name) for name, _ in AREAS], reports__isnull=True).delete()
+    Area.objects.filter(
+        slug__in=[slugify(name) for name, _ in AREAS], reports__isnull=True
+    ).delete()
 
 
 class Migration(migrations.Migration):
