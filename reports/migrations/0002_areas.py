@@ -3,59 +3,14 @@
 from django.db import migrations
 from django.utils.text import slugify
 
-AREAS = [
-    ("Avon and Somerset", "england"),
-    ("Bedfordshire", "england"),
-    ("Cambridgeshire and Peterborough", "england"),
-    ("Cheshire", "england"),
-    ("Cumbria", "england"),
-    ("Derbyshire", "england"),
-    ("Devon and Cornwall", "england"),
-    ("Dorset", "england"),
-    ("Durham", "england"),
-    ("Dyfed Powys", "wales"),
-    ("Essex", "england"),
-    ("Gloucestershire", "england"),
-    ("Greater Manchester", "england"),
-    ("Gwent", "wales"),
-    ("Hampshire", "england"),
-    ("Hertfordshire", "england"),
-    ("Humberside", "england"),
-    ("Kent", "england"),
-    ("Lancashire", "england"),
-    ("Leicestershire", "england"),
-    ("Lincolnshire", "england"),
-    ("London", "england"),
-    ("Merseyside", "england"),
-    ("Norfolk", "england"),
-    ("Northamptonshire", "england"),
-    ("Northumbria", "england"),
-    ("North Wales", "wales"),
-    ("North Yorkshire", "england"),
-    ("Nottinghamshire", "england"),
-    ("South Wales", "wales"),
-    ("South Yorkshire", "england"),
-    ("Staffordshire", "england"),
-    ("Suffolk", "england"),
-    ("Surrey", "england"),
-    ("Sussex", "england"),
-    ("Teesside", "england"),
-    ("Thames Valley", "england"),
-    ("Warwickshire", "england"),
-    ("West Mercia", "england"),
-    ("West Midlands", "england"),
-    ("West Yorkshire", "england"),
-    ("Wiltshire", "england"),
-]
+from reports.areas import AREAS, create_areas
 
 
-def create_areas(apps, schema_editor):
-    Area = apps.get_model("reports", "Area")
-    for name, nation in AREAS:
-        Area.objects.get_or_create(slug=slugify(name), defaults={"name": name, "nation": nation})
+def forwards(apps, schema_editor):
+    create_areas(apps.get_model("reports", "Area"))
 
 
-def remove_areas(apps, schema_editor):
+def backwards(apps, schema_editor):
     Area = apps.get_model("reports", "Area")
     Area.objects.filter(
         slug__in=[slugify(name) for name, _ in AREAS], reports__isnull=True
@@ -64,4 +19,4 @@ def remove_areas(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("reports", "0001_initial")]
-    operations = [migrations.RunPython(create_areas, remove_areas)]
+    operations = [migrations.RunPython(forwards, backwards)]

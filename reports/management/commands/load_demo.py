@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from reports.areas import create_areas
 from reports.imports import (
     FigureImportError,
     check_parsed,
@@ -39,6 +40,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, replace: bool = False, **options: Any) -> None:
+        create_areas(Area)
         for label, template in DEMO_YEARS.items():
             start = ReportingYear.start_year_from_label(label)
             ReportingYear.objects.get_or_create(
