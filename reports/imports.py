@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .models import AnnualReport, Area, Figure, ReportingYear
-from .returns import SHORTHAND, CellRef, CellStatus, CellValue
-from .validation import check_figures
+from .returns import CellRef, CellStatus, CellValue
+from .validation import check_figures, parse_cell
 
 FIGURE_COLUMNS = ("year", "area", "table", "row", "column", "value")
-#: A bound well above any area's figures, so typing slips are caught.
-MAX_FIGURE = 1_000_000
-_STATUS_BY_SHORTHAND = {text: status for status, text in SHORTHAND.items()}
 
 
 class FigureImportError(Exception):
@@ -46,22 +43,14 @@ class ParsedReturn:
 
 
 def parse_value(text: str) -> CellValue:
-    """A cell from its written form: a whole number, or `[z]`, `[x]`, `[c]`.
+    """A cell from a file: a whole number, or `[z]`, `[x]`, `[c]`; never blank.
 
     Raises ValueError with a message for people.
     """
-    text = text.strip()
-    if text in _STATUS_BY_SHORTHAND:
-        return CellValue(_STATUS_BY_SHORTHAND[text])
-    if text == "":
+    value = parse_cell(text)
+    if value is None:
         raise ValueError("the value is blank: give a number, [z], [x] or [c]")
-    cleaned = text.replace(",", "")
-    if not cleaned.isdigit() or not cleaned.isascii():
-        raise ValueError(f"“{text}” is not a whole number of 0 or more, nor [z], [x] or [c]")
-    number = int(cleaned)
-    if number > MAX_FIGURE:
-        raise ValueError(f"{number:,} is more than the largest figure allowed ({MAX_FIGURE:,})")
-    return CellValue.of(number)
+    return value
 
 
 def parse_figures_csv(text: str) -> list[ParsedReturn]:
@@ -121,36 +110,55 @@ def check_parsed(parsed: ParsedReturn, *, complete: bool) -> list[str]:
     """The rule problems of one parsed return, each with the line it points at."""
     messages = []
     for problem in check_figures(parsed.year.template, parsed.values, complete=complete):
-        line = parsed.lines.get(problem.cell) if problem.cell else None
-        where = f"Line {line}" if line else f"{parsed.area} {parsed.year}"
+        lines = [parsed.lines[cell] for cell in problem.cells if cell in parsed.lines]
+        where = f"Line {lines[0]}" if lines else f"{parsed.area} {parsed.year}"
         messages.append(f"{where}: {problem.message}")
     return messages
 
 
-@transaction.atomic
 def save_figures(report: AnnualReport, values: dict[CellRef, CellValue]) -> None:
-    """Replace the report's figures with `values`, marking not-applicable cells `[z]`.
+    """Make the report's figures exactly `values`, with not-applicable cells `[z]`."""
+    changes: dict[CellRef, CellValue | None] = {ref: None for ref in report.cell_values()}
+    changes.update(values)
+    update_figures(report, changes)
 
-    The caller has checked the values; this refuses only what must never happen.
+
+@transaction.atomic
+def update_figures(report: AnnualReport, changes: dict[CellRef, CellValue | None]) -> int:
+    """Apply `changes` (None clears a cell) to the report's figures; return how many changed.
+
+    Not-applicable cells are always kept as `[z]`. Each cell is saved on its own so that the
+    history records who changed what. The caller has checked the values; this refuses only
+    what must never happen.
     """
     if report.status == AnnualReport.Status.PUBLISHED:
         raise PublishedReportError(f"{report} is published and cannot be changed.")
     template = report.template
-    cells = dict(values)
     for ref in template.not_applicable_cells():
-        cells.setdefault(ref, CellValue(CellStatus.NOT_APPLICABLE))
-    report.figures.all().delete()
-    Figure.objects.bulk_create(
-        Figure(
-            report=report,
-            table=ref.table,
-            row=ref.row,
-            column=ref.column,
-            status=value.status,
-            value=value.value,
-        )
-        for ref, value in cells.items()
-    )
+        changes[ref] = CellValue(CellStatus.NOT_APPLICABLE)
+    existing = {figure.ref: figure for figure in report.figures.all()}
+    changed = 0
+    for ref, value in changes.items():
+        figure = existing.get(ref)
+        if value is None:
+            if figure is not None:
+                figure.delete()
+                changed += 1
+        elif figure is None:
+            Figure.objects.create(
+                report=report,
+                table=ref.table,
+                row=ref.row,
+                column=ref.column,
+                status=value.status,
+                value=value.value,
+            )
+            changed += 1
+        elif figure.cell_value != value:
+            figure.status, figure.value = value.status, value.value
+            figure.save(update_fields=["status", "value"])
+            changed += 1
+    return changed
 
 
 def group_by_report(parsed: list[ParsedReturn]) -> dict[tuple[str, str], ParsedReturn]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, get_template, template_choices
 
@@ -66,6 +68,14 @@ class ReportingYear(models.Model):
         choices=template_choices,
         help_text="Which tables this year's reports hold.",
     )
+    is_open = models.BooleanField(
+        "open for submissions",
+        default=False,
+        help_text="Coordinators can start and edit this year's reports only while it is open.",
+    )
+    deadline = models.DateField(
+        null=True, blank=True, help_text="The day by which areas should submit their report."
+    )
 
     objects = ReportingYearQuerySet.as_manager()
 
@@ -108,10 +118,31 @@ class ReportingYear(models.Model):
         return get_template(self.return_template)
 
 
+class AreaCoordinator(models.Model):
+    """Binds a user to an area they coordinate. A user may coordinate several areas."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordinated_areas"
+    )
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="coordinators")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "area"], name="one_role_per_user_and_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} coordinates {self.area}"
+
+
 class AnnualReportQuerySet(models.QuerySet):
     def published(self) -> AnnualReportQuerySet:
         """Reports the public may see: published, with their publication time come."""
         return self.filter(status=AnnualReport.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_coordinator(self, user: models.Model) -> AnnualReportQuerySet:
+        """Reports of the areas `user` coordinates."""
+        return self.filter(area__coordinators__user=user)
 
 
 class AnnualReport(models.Model):
@@ -144,15 +175,30 @@ class AnnualReport(models.Model):
     population_source = models.TextField(
         blank=True, help_text="How the rate per 100,000 was calculated, printed under it."
     )
+    change_explanation = models.TextField(
+        blank=True,
+        help_text="The coordinator's explanation of figures that moved a lot since last year.",
+    )
 
+    #: Bumped by every save through the service; a save based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnnualReportQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
 
     class Meta:
         ordering = ["-year__start_year", "area__name"]
+        permissions = [("review_report", "Can review, return, approve and publish reports")]
         constraints = [
             models.UniqueConstraint(fields=["area", "year"], name="one_report_per_area_and_year"),
             models.CheckConstraint(
@@ -185,6 +231,8 @@ class Figure(models.Model):
     column = models.CharField(max_length=50)
     status = models.CharField(max_length=5, choices=CellStatus.choices)
     value = models.PositiveIntegerField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -240,9 +288,31 @@ class Signatory(models.Model):
     organisation = models.CharField(max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["section", "order", "pk"]
         verbose_name_plural = "signatories"
 
     def __str__(self) -> str:
         return f"{self.name}, {self.job_title}"
+
+
+class ReportEvent(models.Model):
+    """One move of a report through the workflow: who, when, from what, to what and why."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=AnnualReport.Status.choices)
+    to_status = models.CharField(max_length=20, choices=AnnualReport.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"

@@ -127,6 +127,26 @@ class SumRule:
 
 
 @dataclass(frozen=True)
+class AtMostRule:
+    """`smaller` must not be more than `larger`, for the reason given."""
+
+    smaller: CellRef
+    larger: CellRef
+    #: Completes "… is N but … is M: <reason>."
+    reason: str
+
+
+@dataclass(frozen=True)
+class RateRule:
+    """`rate` must equal `count` ÷ population × `per`, rounded, when a population is given."""
+
+    count: CellRef
+    rate: CellRef
+    count_label: str
+    per: int = 100_000
+
+
+@dataclass(frozen=True)
 class Table:
     """One statistics table of the report.
 
@@ -214,6 +234,9 @@ class ReturnTemplate:
     #: Django templates holding the standard national text of the report.
     what_is_mappa_template: str
     commentary_template: str
+    #: Rules between cells of different tables.
+    at_most_rules: tuple[AtMostRule, ...] = ()
+    rate_rule: RateRule | None = None
     _by_key: dict[str, Table] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -359,11 +382,53 @@ def _levels(prefix: str = "", *, not_applicable: frozenset[str] = frozenset()) -
     )
 
 
+def _at_most_rules() -> tuple[AtMostRule, ...]:
+    """The 2010-11 rules between the snapshot, the yearly counts and the returns to custody."""
+    rules = []
+    categories = ("category_1", "category_2", "category_3")
+    for level in ("level_2", "level_3"):
+        for column in categories:
+            rules.append(
+                AtMostRule(
+                    smaller=CellRef("eligible_offenders", level, column),
+                    larger=CellRef("levels_2_3_yearly", level, column),
+                    reason="the yearly total must be at least the number on 31 March",
+                )
+            )
+            rules.append(
+                AtMostRule(
+                    smaller=CellRef("returns_to_custody", f"licence_{level}", column),
+                    larger=CellRef("levels_2_3_yearly", level, column),
+                    reason=(
+                        "returns to custody cannot be more than the offenders managed at that "
+                        "level during the year"
+                    ),
+                )
+            )
+        rules.append(
+            AtMostRule(
+                smaller=CellRef("returns_to_custody", f"sopo_{level}", "category_1"),
+                larger=CellRef("levels_2_3_yearly", level, "category_1"),
+                reason=(
+                    "returns to custody cannot be more than the offenders managed at that "
+                    "level during the year"
+                ),
+            )
+        )
+    return tuple(rules)
+
+
 RETURN_2010_11 = ReturnTemplate(
     key="2010-11",
     description="MAPPA annual report tables as published for 2010-11",
     what_is_mappa_template="reports/standard/2010-11/what_is_mappa.html",
     commentary_template="reports/standard/2010-11/commentary.html",
+    at_most_rules=_at_most_rules(),
+    rate_rule=RateRule(
+        count=CellRef("eligible_offenders", "total", "category_1"),
+        rate=CellRef("rso_rate", "per_100000", "number"),
+        count_label="registered sex offenders on 31 March",
+    ),
     tables=(
         Table(
             key="eligible_offenders",

@@ -1,12 +1,77 @@
-from django.urls import path, register_converter
+"""URL patterns: `reports` (public), `manage` (back office) and `accounts` (signing in)."""
 
-from . import views
+from django.contrib.auth import views as auth_views
+from django.urls import path, register_converter, reverse_lazy
+from django.views.generic import TemplateView
+
 from .converters import YearLabelConverter
+from .forms import SignInForm
+from .views import manage, public
 
 register_converter(YearLabelConverter, "year")
 
-app_name = "reports"
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("reports/<year:year>/<slug:area>/", views.report_detail, name="report"),
+REPORT = "reports/<year:year>/<slug:area>"
+
+public_patterns = [
+    path("", public.home, name="home"),
+    path(f"{REPORT}/", public.report_detail, name="report"),
+]
+
+manage_patterns = [
+    path("", manage.dashboard, name="dashboard"),
+    path(f"{REPORT}/start/", manage.start_report, name="start"),
+    path(f"{REPORT}/", manage.overview, name="overview"),
+    path(
+        f"{REPORT}/introduction/",
+        manage.edit_text,
+        {"section": "foreword"},
+        name="introduction",
+    ),
+    path(f"{REPORT}/local-page/", manage.edit_text, {"section": "local"}, name="local-page"),
+    path(f"{REPORT}/signatories/", manage.edit_signatories, name="signatories"),
+    path(f"{REPORT}/tables/<slug:table>/", manage.edit_table, name="table"),
+    path(f"{REPORT}/check/", manage.check_answers, name="check"),
+    path(f"{REPORT}/history/", manage.history, name="history"),
+]
+
+account_patterns = [
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="sign-in",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path(
+        "signed-out/",
+        TemplateView.as_view(template_name="registration/signed_out.html"),
+        name="signed-out",
+    ),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("accounts:password-reset-sent"),
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("accounts:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
 ]

@@ -27,6 +27,14 @@ def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef,
     for n, ref in enumerate(template.applicable_cells()):
         if ref not in totals:
             values[ref] = CellValue.of((seed * 7 + n * 3) % 50)
+    # Yearly counts at least the 31 March ones, returns to custody at most the yearly counts.
+    changed = True
+    while changed:
+        changed = False
+        for rule in template.at_most_rules:
+            if values[rule.smaller].value > values[rule.larger].value:
+                values[rule.larger] = values[rule.smaller]
+                changed = True
     # A total can be filled in once all its parts are: row totals, column totals, grand totals.
     pending = template.sum_rules()
     while pending:

@@ -7,7 +7,7 @@ from tests.factories import consistent_figures
 
 def kent_snapshot() -> dict[CellRef, CellValue]:
     """Kent's 31 March table with Category 2 at Level 1 mistyped as 348 (not 349)."""
-    values = consistent_figures(RETURN_2010_11)
+    values = {}
     figures = {
         ("level_1", "category_1"): 1185,
         ("level_1", "category_2"): 348,
@@ -35,7 +35,7 @@ def test_consistent_figures_have_no_problems():
 
 
 def test_wrong_total_names_the_total_its_parts_and_the_sum():
-    problems = check_figures(RETURN_2010_11, kent_snapshot(), complete=True)
+    problems = check_figures(RETURN_2010_11, kent_snapshot(), complete=False)
     assert [p.message for p in problems] == [
         "MAPPA-eligible offenders on 31 March: Level 1 total is 1,534 "
         "but Category 1 (1,185) + Category 2 (348) = 1,533."

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -18,11 +22,31 @@ from reports.imports import (
     parse_figures_csv,
     save_figures,
 )
-from reports.models import AnnualReport, Area, ReportingYear, Signatory
+from reports.models import AnnualReport, Area, AreaCoordinator, ReportingYear, Signatory
 from reports.returns import LATEST_TEMPLATE
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_YEARS = {"2010-11": LATEST_TEMPLATE}
+#: Opened for submissions in the demo, due a month from the day the demo is loaded.
+DEMO_OPEN_YEAR = "2011-12"
+NATIONAL_TEAM = "National team"
+#: Development-only accounts; the passwords are in the README.
+DEMO_USERS = [
+    {
+        "username": "kent.coordinator@example.gov.uk",
+        "password": "kent-demo-password",
+        "first_name": "Kim",
+        "last_name": "Coordinator",
+        "areas": ["kent"],
+    },
+    {
+        "username": "national.admin@example.gov.uk",
+        "password": "national-demo-password",
+        "first_name": "Nat",
+        "last_name": "Admin",
+        "national": True,
+    },
+]
 
 
 class Command(BaseCommand):
@@ -37,10 +61,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete the demo reports first and load them afresh.",
         )
+        parser.add_argument(
+            "--with-users",
+            action="store_true",
+            help="Create the demo accounts even when DEBUG is off (they are always created "
+            "with DEBUG on).",
+        )
 
     @transaction.atomic
-    def handle(self, *args: Any, replace: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, replace: bool = False, with_users: bool = False, **options: Any
+    ) -> None:
         create_areas(Area)
+        self._national_team()
+        if settings.DEBUG or with_users:
+            self._users()
         for label, template in DEMO_YEARS.items():
             start = ReportingYear.start_year_from_label(label)
             ReportingYear.objects.get_or_create(
@@ -54,6 +89,58 @@ class Command(BaseCommand):
                 raise CommandError(f"{path.name}:\n" + "\n".join(error.problems)) from None
         for path in sorted(DEMO_DIR.glob("*.toml")):
             self._load_report(path, figures, replace=replace)
+        open_year, created = ReportingYear.objects.get_or_create(
+            start_year=ReportingYear.start_year_from_label(DEMO_OPEN_YEAR),
+            defaults={
+                "return_template": LATEST_TEMPLATE,
+                "is_open": True,
+                "deadline": datetime.date.today() + datetime.timedelta(days=30),
+            },
+        )
+        if created:
+            self.stdout.write(f"{open_year}: opened for reports, due {open_year.deadline}.")
+
+    def _national_team(self) -> Group:
+        team, _ = Group.objects.get_or_create(name=NATIONAL_TEAM)
+        team.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="reports",
+                codename__in=[
+                    "review_report",
+                    "view_annualreport",
+                    "view_area",
+                    "change_area",
+                    "view_reportingyear",
+                    "add_reportingyear",
+                    "change_reportingyear",
+                    "view_areacoordinator",
+                    "add_areacoordinator",
+                    "delete_areacoordinator",
+                ],
+            )
+        )
+        return team
+
+    def _users(self) -> None:
+        User = get_user_model()
+        for spec in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=spec["username"],
+                defaults={
+                    "email": spec["username"],
+                    "first_name": spec["first_name"],
+                    "last_name": spec["last_name"],
+                    "is_staff": spec.get("national", False),
+                },
+            )
+            if created:
+                user.set_password(spec["password"])
+                user.save()
+                self.stdout.write(f"Demo account {user.username} created.")
+            if spec.get("national"):
+                user.groups.add(self._national_team())
+            for slug in spec.get("areas", []):
+                AreaCoordinator.objects.get_or_create(user=user, area=Area.objects.get(slug=slug))
 
     def _load_report(self, path: Path, figures: dict, *, replace: bool) -> None:
         text = tomllib.loads(path.read_text("utf-8"))

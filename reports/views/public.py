@@ -5,7 +5,7 @@ from itertools import groupby
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .models import AnnualReport, ReportingYear, Signatory
+from ..models import AnnualReport, ReportingYear, Signatory
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,79 @@
+"""Who may see and change what. Every non-public view starts with one of these helpers.
+
+A coordinator sees and edits the reports of the areas they are bound to; a national admin
+(the `reports.review_report` permission) sees every report. Anything else is a 404, so that
+guessing URLs reveals nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import AnnualReport, Area, ReportingYear
+
+User = AbstractBaseUser | AnonymousUser
+REVIEW_PERMISSION = "reports.review_report"
+
+
+def is_national_admin(user: User) -> bool:
+    """Whether `user` belongs to the national team that reviews and publishes reports."""
+    return user.is_active and user.has_perm(REVIEW_PERMISSION)
+
+
+def coordinated_areas(user: User) -> QuerySet[Area]:
+    """The areas `user` coordinates (none for anonymous or inactive users)."""
+    if not user.is_authenticated or not user.is_active:
+        return Area.objects.none()
+    return Area.objects.filter(coordinators__user=user)
+
+
+def can_view_area(user: User, area: Area) -> bool:
+    return is_national_admin(user) or coordinated_areas(user).filter(pk=area.pk).exists()
+
+
+def can_edit_area(user: User, area: Area) -> bool:
+    return coordinated_areas(user).filter(pk=area.pk).exists()
+
+
+def get_year(label: str) -> ReportingYear:
+    """The reporting year labelled `label`, or 404."""
+    try:
+        return ReportingYear.objects.by_label(label)
+    except ReportingYear.DoesNotExist:
+        raise Http404("No such reporting year.") from None
+
+
+def get_area_for_coordinator(user: User, slug: str) -> Area:
+    """An area `user` coordinates, or 404."""
+    area = coordinated_areas(user).filter(slug=slug).first()
+    if area is None:
+        raise Http404("No such area among yours.")
+    return area
+
+
+def get_report_for_viewing(user: User, year_label: str, area_slug: str) -> AnnualReport:
+    """A report `user` may read in the back office, or 404."""
+    report = _get_report(year_label, area_slug)
+    if not can_view_area(user, report.area):
+        raise Http404("No such report among yours.")
+    return report
+
+
+def get_report_for_coordinator(user: User, year_label: str, area_slug: str) -> AnnualReport:
+    """A report of an area `user` coordinates, or 404. Whether it is editable is separate."""
+    report = _get_report(year_label, area_slug)
+    if not can_edit_area(user, report.area):
+        raise Http404("No such report among yours.")
+    return report
+
+
+def _get_report(year_label: str, area_slug: str) -> AnnualReport:
+    start = ReportingYear.start_year_from_label(year_label)
+    try:
+        return AnnualReport.objects.select_related("area", "year", "last_edited_by").get(
+            year__start_year=start, area__slug=area_slug
+        )
+    except AnnualReport.DoesNotExist:
+        raise Http404("No such report.") from None

@@ -1,0 +1,140 @@
+"""Saving a draft report, section by section, without ever losing someone else's update.
+
+Every form carries the report's `version`. A save first bumps the version in one conditional
+UPDATE; if someone saved in between, nothing is written and `EditConflict` says who and when.
+On PostgreSQL the UPDATE also locks the row, so two saves of the same version cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .imports import update_figures
+from .models import AnnualReport, Signatory
+from .returns import CellRef, CellValue
+
+EDITABLE_STATUSES = (AnnualReport.Status.DRAFT, AnnualReport.Status.RETURNED)
+TEXT_FIELDS = {"foreword_title", "foreword", "local_page_title", "local_narrative"}
+TABLE_REPORT_FIELDS = {"population_estimate", "population_source"}
+
+
+class NotEditable(Exception):
+    """The report cannot be changed now (submitted, published, or its year is closed)."""
+
+
+class EditConflict(Exception):
+    """Someone saved the report after the person saving opened it."""
+
+    def __init__(self, current: AnnualReport) -> None:
+        self.current = current
+        who = editor_name(current)
+        when = timezone.localtime(current.updated_at)
+        super().__init__(
+            f"Your changes have not been saved because {who} changed this report on "
+            f"{date_format(when, 'j F Y')} at {date_format(when, 'g:i a')}, after you opened "
+            "this page. What you entered is shown below: check it and save again."
+        )
+
+
+def editor_name(report: AnnualReport) -> str:
+    user = report.last_edited_by
+    if user is None:
+        return "someone else"
+    return user.get_full_name() or user.get_username()
+
+
+def is_editable(report: AnnualReport) -> bool:
+    """Whether coordinators can change the report: a draft or returned one in an open year."""
+    return report.status in EDITABLE_STATUSES and report.year.is_open
+
+
+def not_editable_reason(report: AnnualReport) -> str:
+    if report.status in EDITABLE_STATUSES:
+        return f"The {report.year} reporting year is closed, so its reports cannot be changed."
+    return f"This report is {report.get_status_display().lower()}, so it can no longer be changed."
+
+
+def _claim(report: AnnualReport, user: AbstractBaseUser, version: int) -> None:
+    """Bump the version if nobody saved since `version`; must run inside a transaction."""
+    if not is_editable(report):
+        raise NotEditable(not_editable_reason(report))
+    now = timezone.now()
+    claimed = AnnualReport.objects.filter(
+        pk=report.pk, version=version, status__in=EDITABLE_STATUSES, year__is_open=True
+    ).update(version=F("version") + 1, last_edited_by=user, updated_at=now)
+    if not claimed:
+        current = AnnualReport.objects.select_related("last_edited_by", "year").get(pk=report.pk)
+        if not is_editable(current):
+            raise NotEditable(not_editable_reason(current))
+        raise EditConflict(current)
+    report.version, report.last_edited_by, report.updated_at = version + 1, user, now
+
+
+@transaction.atomic
+def save_fields(
+    report: AnnualReport, user: AbstractBaseUser, version: int, **fields: object
+) -> None:
+    """Save text or population fields of the report."""
+    unknown = set(fields) - TEXT_FIELDS - TABLE_REPORT_FIELDS - {"change_explanation"}
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    _claim(report, user, version)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
+
+
+@transaction.atomic
+def save_table(
+    report: AnnualReport,
+    user: AbstractBaseUser,
+    version: int,
+    changes: dict[CellRef, CellValue | None],
+    **fields: object,
+) -> None:
+    """Save one table's cells (None clears a cell), and any report fields shown with it."""
+    _claim(report, user, version)
+    update_figures(report, changes)
+    if fields:
+        for name, value in fields.items():
+            setattr(report, name, value)
+        report.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
+
+
+@transaction.atomic
+def save_signatories(
+    report: AnnualReport,
+    user: AbstractBaseUser,
+    version: int,
+    keep: Iterable[dict],
+) -> None:
+    """Make the report's signatories exactly `keep` (dicts of Signatory fields), in order.
+
+    Existing signatories are matched by `id`, so unchanged ones keep their history.
+    """
+    _claim(report, user, version)
+    existing = {s.pk: s for s in report.signatories.all()}
+    kept = set()
+    for order, data in enumerate(keep):
+        signatory = existing.get(data.get("id")) or Signatory(report=report)
+        values = {
+            "section": data["section"],
+            "name": data["name"],
+            "job_title": data["job_title"],
+            "organisation": data.get("organisation", ""),
+            "order": order,
+        }
+        if signatory.pk is None or any(getattr(signatory, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(signatory, name, value)
+            signatory.save()
+        kept.add(signatory.pk)
+    for pk, signatory in existing.items():
+        if pk not in kept:
+            signatory.delete()

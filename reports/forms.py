@@ -1,0 +1,292 @@
+"""Forms for coordinators. Input validation lives here; the rules come from `validation.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import AnnualReport, Signatory
+from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, Table
+from .validation import MAX_POPULATION, check_figures, parse_cell
+
+MAX_TEXT = 20_000
+NUMERIC = {"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}
+
+
+def cell_field_name(ref: CellRef) -> str:
+    return f"cell__{ref.row}__{ref.column}"
+
+
+def cell_input_text(value: CellValue | None) -> str:
+    """How a stored cell is shown in an input: the plain number, `[x]`, `[c]`, or blank."""
+    if value is None:
+        return ""
+    return str(value.value) if value.status == CellStatus.VALUE else value.shorthand
+
+
+class GovukForm(forms.Form):
+    """A form rendered with the GOV.UK template pack, fields only (templates own <form>)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL
+
+
+class VersionedForm(GovukForm):
+    """Carries the report version the person started from, to refuse lost updates."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CellField(forms.CharField):
+    """A whole number, `[x]` or `[c]`; blank means not entered yet."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            label=label,
+            required=False,
+            max_length=20,
+            widget=forms.TextInput(attrs={**NUMERIC, "class": "govuk-input govuk-input--width-5"}),
+        )
+
+    def clean(self, value: Any) -> CellValue | None:
+        text = super().clean(value)
+        try:
+            return parse_cell(text, allow_not_applicable=False)
+        except ValueError as error:
+            raise forms.ValidationError(
+                f"{self.label}: {error}. Enter a whole number, [x] if not available "
+                "or [c] if withheld."
+            ) from None
+
+
+class TableForm(VersionedForm):
+    """One statistics table as a grid of cells, checked with the rules of the whole return.
+
+    `stored` are the report's current figures: rules between tables compare this table's new
+    figures with the others as saved.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        template: ReturnTemplate,
+        table: Table,
+        stored: dict[CellRef, CellValue],
+        population: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.template, self.table, self.stored = template, table, stored
+        self.population = population
+        self.cell_fields: dict[CellRef, str] = {}
+        for ref, row, column in table.cell_refs():
+            if not table.is_applicable(row, column):
+                continue
+            name = cell_field_name(ref)
+            self.fields[name] = CellField(label=template.label_of(ref))
+            self.initial.setdefault(name, cell_input_text(stored.get(ref)))
+            self.cell_fields[ref] = name
+        if template.rate_rule and template.rate_rule.rate.table == table.key:
+            self.fields["population_estimate"] = forms.IntegerField(
+                label="Population estimate (optional)",
+                help_text=(
+                    "The population aged 10 and over that the rate was calculated from. If you "
+                    "give it, the rate is checked against it."
+                ),
+                required=False,
+                min_value=1,
+                max_value=MAX_POPULATION,
+                widget=forms.TextInput(attrs={**NUMERIC, "class": "govuk-input--width-10"}),
+                error_messages={
+                    "invalid": "Enter the population estimate as a whole number, like 1492000.",
+                    "min_value": "The population estimate must be 1 or more.",
+                    "max_value": "The population estimate must be at most 100,000,000.",
+                },
+            )
+            self.fields["population_source"] = forms.CharField(
+                label="How the rate was calculated",
+                help_text="Printed under the rate, e.g. which population estimate was used.",
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def rows_with_fields(self) -> list[dict]:
+        """The grid for the template: rows of bound fields, `None` where not applicable."""
+        groups = []
+        for group in self.table.groups:
+            rows = []
+            for row in group.rows:
+                cells = []
+                for column in self.table.columns:
+                    ref = CellRef(self.table.key, row.key, column.key)
+                    name = self.cell_fields.get(ref)
+                    cells.append(
+                        {
+                            "field": self[name] if name else None,
+                            "is_total": row.is_total or column.is_total,
+                        }
+                    )
+                rows.append({"row": row, "cells": cells})
+            groups.append({"label": group.label, "rows": rows})
+        return groups
+
+    def changes(self) -> dict[CellRef, CellValue | None]:
+        return {ref: self.cleaned_data.get(name) for ref, name in self.cell_fields.items()}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if any(name in self.errors for name in self.cell_fields.values()):
+            return cleaned  # check the rules once every cell reads as a figure
+        values = dict(self.stored)
+        for ref, value in self.changes().items():
+            if value is None:
+                values.pop(ref, None)
+            else:
+                values[ref] = value
+        population = cleaned.get("population_estimate", self.population)
+        for problem in check_figures(self.template, values, complete=False, population=population):
+            field = next(
+                (self.cell_fields[c] for c in problem.cells if c in self.cell_fields), None
+            )
+            if field is not None:
+                self.add_error(field, problem.message)
+        return cleaned
+
+
+class TextSectionForm(VersionedForm):
+    """A titled piece of plain text (foreword or local page); paragraphs split by blank lines."""
+
+    title = forms.CharField(label="Heading (optional)", required=False, max_length=200)
+    text = forms.CharField(
+        label="Text",
+        required=False,
+        max_length=MAX_TEXT,
+        help_text="Plain text. Leave a blank line between paragraphs.",
+        widget=forms.Textarea(attrs={"rows": 16}),
+    )
+
+
+class SignatoryForm(GovukForm):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label="Name", max_length=200)
+    job_title = forms.CharField(label="Job title", max_length=200)
+    organisation = forms.CharField(label="Organisation", max_length=200, required=False)
+    section = forms.ChoiceField(
+        label="Signs",
+        choices=[
+            (Signatory.Section.FOREWORD, "The introduction"),
+            (Signatory.Section.LOCAL_PAGE, "The local page"),
+        ],
+        widget=forms.RadioSelect,
+        initial=Signatory.Section.FOREWORD,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "job_title"):
+            label = self.fields[name].label.lower()
+            self.fields[name].error_messages["required"] = f"Enter the signatory's {label}."
+
+
+class BaseSignatoryFormSet(forms.BaseFormSet):
+    """Signatories in order; blank extra rows are ignored, `DELETE` removes one."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["ORDER"] = forms.IntegerField(
+            label="Position",
+            help_text="1 signs first.",
+            required=False,
+            min_value=1,
+            max_value=99,
+            widget=forms.TextInput(attrs={**NUMERIC, "class": "govuk-input--width-2"}),
+            error_messages={"invalid": "Enter the position as a whole number, like 1."},
+        )
+        form.fields["DELETE"] = forms.BooleanField(label="Remove this signatory", required=False)
+
+    def cleaned_signatories(self) -> list[dict]:
+        rows = [
+            form.cleaned_data
+            for form in self.ordered_forms  # type: ignore[attr-defined]
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        return rows
+
+
+SignatoryFormSet = forms.formset_factory(
+    SignatoryForm,
+    formset=BaseSignatoryFormSet,
+    extra=1,
+    can_delete=True,
+    can_order=True,
+    max_num=12,
+    validate_max=True,
+)
+
+
+class StartReportForm(GovukForm):
+    copy_previous = forms.TypedChoiceField(
+        label="Start from last year's text and signatories?",
+        choices=[("yes", "Yes, copy them to edit"), ("no", "No, start with a blank report")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+
+
+class SubmitForm(VersionedForm):
+    explanation = forms.CharField(
+        label="Why did these figures change so much?",
+        help_text="National admins will see this when they review the report.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, needs_explanation: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_explanation = needs_explanation
+
+    def clean_explanation(self) -> str:
+        text = self.cleaned_data["explanation"].strip()
+        if self.needs_explanation and not text:
+            raise forms.ValidationError(
+                "Explain why the figures marked changed so much since last year."
+            )
+        return text
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with GOV.UK wording."""
+
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password. Both are case-sensitive.",
+        "inactive": "This account is inactive.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].error_messages["required"] = "Enter your email address."
+        self.fields["password"].error_messages["required"] = "Enter your password."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+def report_text_initial(report: AnnualReport, section: str) -> dict[str, Any]:
+    """Initial values of a text section form."""
+    if section == "foreword":
+        return {"title": report.foreword_title, "text": report.foreword, "version": report.version}
+    return {
+        "title": report.local_page_title,
+        "text": report.local_narrative,
+        "version": report.version,
+    }

@@ -1,0 +1,55 @@
+"""Template helpers for GOV.UK Design System patterns."""
+
+from __future__ import annotations
+
+from django import forms, template
+
+register = template.Library()
+
+
+@register.simple_tag
+def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> list[tuple[str, str]]:
+    """(link, message) for every error of the given forms, for the GOV.UK error summary."""
+    items: list[tuple[str, str]] = []
+    for item in forms_or_formsets:
+        if item is None:
+            continue
+        if isinstance(item, forms.BaseFormSet):
+            for message in item.non_form_errors():
+                items.append(("#signatories", message))
+            for form in item.forms:
+                items += _form_errors(form)
+        else:
+            items += _form_errors(item)
+    return items
+
+
+def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
+    items = []
+    if not form.is_bound:
+        return items
+    first = next(iter(form.visible_fields()), None)
+    for message in form.non_field_errors():
+        items.append((f"#{first.id_for_label}" if first else "#main-content", message))
+    for name, errors in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            continue
+        field = form[name]
+        target = field.id_for_label or field.auto_id
+        if isinstance(field.field.widget, forms.RadioSelect):
+            target = f"{field.auto_id}_0"
+        for message in errors:
+            items.append((f"#{target}", message))
+    return items
+
+
+@register.filter
+def status_tag_class(status: str) -> str:
+    """The GOV.UK tag colour for a report status."""
+    return {
+        "draft": "govuk-tag--grey",
+        "submitted": "govuk-tag--blue",
+        "returned": "govuk-tag--orange",
+        "approved": "govuk-tag--turquoise",
+        "published": "govuk-tag--green",
+    }.get(status, "govuk-tag--grey")

@@ -1,0 +1,1 @@
+"""Views: `public` for everyone, `manage` for coordinators and admins, `accounts` for sign-in."""
