@@ -65,8 +65,11 @@ def _claim(report: AnnualReport, user: AbstractBaseUser, version: int) -> None:
     if not is_editable(report):
         raise NotEditable(not_editable_reason(report))
     now = timezone.now()
+    # Only the report row's own columns in the WHERE: with a join, Django writes
+    # "id IN (subquery)", which PostgreSQL does not re-check after waiting for a row lock,
+    # so two saves of the same version could both win.
     claimed = AnnualReport.objects.filter(
-        pk=report.pk, version=version, status__in=EDITABLE_STATUSES, year__is_open=True
+        pk=report.pk, version=version, status__in=EDITABLE_STATUSES
     ).update(version=F("version") + 1, last_edited_by=user, updated_at=now)
     if not claimed:
         current = AnnualReport.objects.select_related("last_edited_by", "year").get(pk=report.pk)

@@ -6,11 +6,21 @@ import itertools
 
 from django.utils import timezone
 
+from reports.areas import create_areas
 from reports.imports import save_figures
 from reports.models import AnnualReport, Area, ReportingYear, Signatory
 from reports.returns import LATEST_TEMPLATE, CellRef, CellValue, ReturnTemplate
 
 _counter = itertools.count(1)
+
+
+def get_area(slug: str) -> Area:
+    """An area by slug; the 42 areas are recreated if a transactional test flushed them."""
+    area = Area.objects.filter(slug=slug).first()
+    if area is None:
+        create_areas(Area)
+        area = Area.objects.get(slug=slug)
+    return area
 
 
 def make_year(start_year: int = 2010, template: str = LATEST_TEMPLATE) -> ReportingYear:
@@ -54,7 +64,7 @@ def make_report(
     **fields: object,
 ) -> AnnualReport:
     """A report with complete figures and one signatory, in the given status."""
-    area = area if isinstance(area, Area) else Area.objects.get(slug=area)
+    area = area if isinstance(area, Area) else get_area(area)
     year = year or make_year()
     n = next(_counter)
     report = AnnualReport.objects.create(
@@ -73,3 +83,32 @@ def make_report(
     report.status = status
     report.save()
     return report
+
+
+def make_user(
+    username: str, *, areas: tuple[str, ...] = (), national: bool = False, **fields: object
+):
+    """A user coordinating `areas`, or in the national team (with the review permission)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from reports.models import AreaCoordinator
+
+    user = get_user_model().objects.create_user(
+        username=username, email=username, password="correct horse battery staple", **fields
+    )
+    for slug in areas:
+        AreaCoordinator.objects.create(user=user, area=get_area(slug))
+    if national:
+        user.user_permissions.add(Permission.objects.get(codename="review_report"))
+    return user
+
+
+def open_year(start_year: int = 2010, **fields: object) -> ReportingYear:
+    """A reporting year open for submissions."""
+    year = make_year(start_year)
+    year.is_open = True
+    for name, value in fields.items():
+        setattr(year, name, value)
+    year.save()
+    return year

@@ -56,6 +56,11 @@ def sections_for(report: AnnualReport) -> list[Section]:
     ]
 
 
+def _posted(request: HttpRequest) -> object:
+    """The form data of a POST (even an empty one), or None so that forms stay unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 def report_url(name: str, report: AnnualReport, **extra: str) -> str:
     return reverse(name, kwargs={"year": report.year.label, "area": report.area.slug, **extra})
 
@@ -111,7 +116,7 @@ def start_report(request: HttpRequest, year: str, area: str) -> HttpResponse:
         .order_by("-year__start_year")
         .first()
     )
-    form = StartReportForm(request.POST or None)
+    form = StartReportForm(_posted(request))
     if request.method == "POST" and (previous is None or form.is_valid()):
         copy = previous is not None and form.cleaned_data["copy_previous"]
         try:
@@ -225,7 +230,7 @@ def edit_table(request: HttpRequest, year: str, area: str, table: str) -> HttpRe
     if response := _editable_or_redirect(request, report):
         return response
     form = TableForm(
-        request.POST or None,
+        _posted(request),
         initial={
             "version": report.version,
             "population_estimate": report.population_estimate,
@@ -267,7 +272,7 @@ def edit_text(request: HttpRequest, year: str, area: str, section: str) -> HttpR
     report = access.get_report_for_coordinator(request.user, year, area)
     if response := _editable_or_redirect(request, report):
         return response
-    form = TextSectionForm(request.POST or None, initial=report_text_initial(report, section))
+    form = TextSectionForm(_posted(request), initial=report_text_initial(report, section))
     title_field, text_field = (
         ("foreword_title", "foreword")
         if section == "foreword"
@@ -308,10 +313,8 @@ def edit_signatories(request: HttpRequest, year: str, area: str) -> HttpResponse
         }
         for n, s in enumerate(report.signatories.all())
     ]
-    formset = SignatoryFormSet(request.POST or None, initial=initial, prefix="signatories")
-    version = VersionedForm(
-        request.POST or None, initial={"version": report.version}, prefix="report"
-    )
+    formset = SignatoryFormSet(_posted(request), initial=initial, prefix="signatories")
+    version = VersionedForm(_posted(request), initial={"version": report.version}, prefix="report")
     if (
         request.method == "POST"
         and formset.is_valid()
@@ -352,7 +355,7 @@ def check_answers(request: HttpRequest, year: str, area: str) -> HttpResponse:
     state = workflow.readiness(report)
     can_submit = workflow.allowed(report, "submit", request.user)
     form = SubmitForm(
-        request.POST or None,
+        _posted(request),
         initial={"version": report.version, "explanation": report.change_explanation},
         needs_explanation=bool(state.warnings),
     )
