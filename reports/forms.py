@@ -41,7 +41,15 @@ class GovukForm(forms.Form):
 class VersionedForm(GovukForm):
     """Carries the report version the person started from, to refuse lost updates."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            key: "This page is out of date. Go back to the report, open this page again and "
+            "re-enter your changes."
+            for key in ("required", "invalid", "min_value")
+        },
+    )
 
 
 class CellField(forms.CharField):
