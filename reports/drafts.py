@@ -88,9 +88,7 @@ def save_fields(
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
     _claim(report, user, version)
-    for name, value in fields.items():
-        setattr(report, name, value)
-    report.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
+    _save_report_fields(report, fields)
 
 
 @transaction.atomic
@@ -105,9 +103,14 @@ def save_table(
     _claim(report, user, version)
     update_figures(report, changes)
     if fields:
-        for name, value in fields.items():
-            setattr(report, name, value)
-        report.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
+        _save_report_fields(report, fields)
+
+
+def _save_report_fields(report: AnnualReport, fields: dict[str, object]) -> None:
+    """Save `fields` with the claim's version, editor and time (recorded in the history)."""
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save(update_fields=[*fields, "version", "last_edited_by", "updated_at"])
 
 
 @transaction.atomic

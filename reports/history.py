@@ -6,8 +6,11 @@ Read from django-simple-history's tables and the workflow's events, merged in ti
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
+
+from django.db.models import QuerySet
 
 from .models import AnnualReport, Figure, Signatory
 from .returns import CellRef, CellStatus, CellValue
@@ -71,45 +74,35 @@ def _report_changes(report: AnnualReport) -> list[Change]:
 
 def _figure_changes(report: AnnualReport) -> list[Change]:
     template = report.template
-    records = (
-        Figure.history.filter(report_id=report.pk)
-        .exclude(status=CellStatus.NOT_APPLICABLE)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    changes = []
-    for _, versions in groupby(records, key=lambda r: r.id):
-        previous = None
-        for record in versions:
-            ref = CellRef(record.table, record.row, record.column)
-            what = template.label_of(ref) if template.has_cell(ref) else str(ref)
-            what = (
-                f"{template.table(ref.table).short_name}: {what}"
-                if template.has_cell(ref)
-                else what
-            )
-            new = "" if record.history_type == "-" else _cell(record)
-            old = _cell(previous) if previous is not None and previous.history_type != "-" else ""
-            if old != new:
-                changes.append(Change(record.history_date, _who(record), what, old, new))
-            previous = record
-    return changes
+
+    def name(record: object) -> str:
+        ref = CellRef(record.table, record.row, record.column)
+        if not template.has_cell(ref):
+            return str(ref)
+        return f"{template.table(ref.table).short_name}: {template.label_of(ref)}"
+
+    records = Figure.history.filter(report_id=report.pk).exclude(status=CellStatus.NOT_APPLICABLE)
+    return _object_changes(records, name, _cell)
 
 
 def _signatory_changes(report: AnnualReport) -> list[Change]:
-    records = (
-        Signatory.history.filter(report_id=report.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
+    records = Signatory.history.filter(report_id=report.pk)
+    return _object_changes(records, lambda record: "Signatory", _signatory)
+
+
+def _object_changes(
+    records: QuerySet, name: Callable[[object], str], render: Callable[[object], str]
+) -> list[Change]:
+    """Changes to each object in `records`, comparing each version with the one before."""
+    records = records.select_related("history_user").order_by("id", "history_date", "history_id")
     changes = []
     for _, versions in groupby(records, key=lambda r: r.id):
         previous = None
         for record in versions:
-            new = "" if record.history_type == "-" else _signatory(record)
-            old = _signatory(previous) if previous is not None else ""
+            new = "" if record.history_type == "-" else render(record)
+            old = render(previous) if previous is not None and previous.history_type != "-" else ""
             if old != new:
-                changes.append(Change(record.history_date, _who(record), "Signatory", old, new))
+                changes.append(Change(record.history_date, _who(record), name(record), old, new))
             previous = record
     return changes
 
