@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AnnualReport, Area, Figure, ReportingYear, Signatory
+from .models import AnnualReport, Area, AreaCoordinator, Figure, ReportingYear, Signatory
 
 
 @admin.register(Area)
@@ -15,7 +15,19 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(ReportingYear)
 class ReportingYearAdmin(admin.ModelAdmin):
-    list_display = ["label", "return_template"]
+    list_display = ["label", "return_template", "is_open", "deadline"]
+    list_filter = ["is_open"]
+
+
+@admin.register(AreaCoordinator)
+class AreaCoordinatorAdmin(admin.ModelAdmin):
+    """Which users coordinate which areas."""
+
+    list_display = ["user", "area"]
+    list_filter = ["area"]
+    search_fields = ["user__username", "user__email", "area__name"]
+    autocomplete_fields = ["area"]
+    list_select_related = ["user", "area"]
 
 
 class SignatoryInline(admin.TabularInline):

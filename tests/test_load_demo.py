@@ -65,3 +65,29 @@ def test_demo_texts_signatories_and_straplines(demo):
     assert kent.local_page_title == "Kent MAPPA 2010/11"
     assert not kent.signatories.exists()
     assert kent.population_source.startswith("This figure has been calculated using the 2010")
+
+
+def test_demo_accounts_are_not_created_outside_development(demo):
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.exists()
+
+
+def test_demo_accounts_can_sign_in_and_do_their_jobs(db, client):
+    call_command("load_demo", "--with-users", verbosity=0)
+    response = client.post(
+        "/account/sign-in/",
+        {"username": "kent.coordinator@example.gov.uk", "password": "kent-demo-password"},
+    )
+    assert response["Location"] == "/manage/"
+    dashboard = client.get("/manage/").content.decode()
+    assert 'href="/manage/reports/2011-12/kent/start/"' in dashboard
+    client.post("/account/sign-out/")
+    client.post(
+        "/account/sign-in/",
+        {"username": "national.admin@example.gov.uk", "password": "national-demo-password"},
+    )
+    assert "You are in the national team" in client.get("/manage/").content.decode()
+    assert client.get("/admin/reports/areacoordinator/").status_code == 200
+    assert client.get("/admin/reports/reportingyear/").status_code == 200
+    assert client.get("/manage/reports/2010-11/kent/check/").status_code == 200
