@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from reports.models import AnnualReport
 from tests.factories import make_user, open_year
@@ -45,10 +46,12 @@ def test_coordinator_enters_kent_2010_11_with_one_wrong_total_then_submits(
 ):
     site = coordinator_site
     sign_in(page, site)
-    assert page.locator("h1").inner_text() == "Your reports"
+    expect(page.locator("h1")).to_have_text("Your reports")
     page.get_by_role("link", name="Start the Kent 2010-11 report").click()
     page.get_by_role("button", name="Start the report").click()
-    assert "You started the Kent report for 2010-11." in page.content()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "You started the Kent report for 2010-11."
+    )
 
     figures = kent_figures()
     for table, cells in figures.items():
@@ -61,7 +64,7 @@ def test_coordinator_enters_kent_2010_11_with_one_wrong_total_then_submits(
         page.get_by_role("button", name="Save and return to the report").click()
         if table == "eligible_offenders":
             summary = page.locator(".govuk-error-summary")
-            assert summary.is_visible()
+            expect(summary).to_be_visible()
             message = (
                 "MAPPA-eligible offenders on 31 March: Level 1 total is 1,535 but "
                 "Category 1 (1,185) + Category 2 (349) = 1,534."
@@ -73,10 +76,10 @@ def test_coordinator_enters_kent_2010_11_with_one_wrong_total_then_submits(
             # The summary links to the total, which keeps what was typed.
             summary.get_by_role("link").click()
             total = page.locator("input[name='cell__level_1__total']")
-            assert total.evaluate("element => element === document.activeElement")
+            expect(total).to_be_focused()
             total.fill("1534")
             page.get_by_role("button", name="Save and return to the report").click()
-        assert page.locator(".govuk-notification-banner--success").is_visible(), table
+        expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
 
     page.goto(f"{site}/manage/reports/2010-11/kent/introduction/")
     page.get_by_label("Text").fill("We are pleased to present our MAPPA Report for 2010/11.")
@@ -85,10 +88,12 @@ def test_coordinator_enters_kent_2010_11_with_one_wrong_total_then_submits(
     page.get_by_label("Text").fill("Kent MAPPA has continued to provide rigorous management.")
     page.get_by_role("button", name="Save and check the report").click()
 
-    assert page.locator("h1").inner_text() == "Check the report before you submit it"
+    expect(page.locator("h1")).to_have_text("Check the report before you submit it")
     assert axe(page) == []
     page.get_by_role("button", name="Submit the report").click()
-    assert "You submitted the Kent report for 2010-11." in page.content()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You submitted the Kent report for 2010-11."
+    )
 
     report = AnnualReport.objects.get(area__slug="kent", year__start_year=2010)
     assert report.status == AnnualReport.Status.SUBMITTED
@@ -103,13 +108,15 @@ def test_back_office_pages_have_no_wcag_violations_even_with_errors(coordinator_
     site = coordinator_site
     page.goto(f"{site}/account/sign-in/")
     page.get_by_role("button", name="Sign in").click()  # empty: errors shown
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe(page) == [], "sign-in with errors"
     sign_in(page, site)
+    expect(page.locator("h1")).to_have_text("Your reports")
     assert axe(page) == [], "dashboard"
     page.goto(f"{site}/manage/reports/2010-11/kent/start/")
     assert axe(page) == [], "start"
     page.get_by_role("button", name="Start the report").click()
+    expect(page.locator(".govuk-task-list")).to_be_visible()
     assert axe(page) == [], "task list"
     report_url = f"{site}/manage/reports/2010-11/kent"
     for path in [
@@ -127,10 +134,10 @@ def test_back_office_pages_have_no_wcag_violations_even_with_errors(coordinator_
     page.locator("input[name='cell__per_100000__number']").fill("lots")
     page.get_by_label("Population estimate (optional)").fill("many")
     page.get_by_role("button", name="Save and return to the report").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe(page) == [], "rate with errors"
     page.goto(report_url + "/signatories/")
     page.get_by_label("Organisation").fill("Kent Police")
     page.get_by_role("button", name="Save and return to the report").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe(page) == [], "signatories with errors"

@@ -1,7 +1,10 @@
 """The public pages as a person sees them in Chromium: styled, complete and accessible."""
 
+import re
+
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,5 +48,5 @@ def test_public_pages_have_no_wcag_violations(site, page, axe, path):
 def test_contents_links_move_focus_to_each_section(site, page):
     page.goto(f"{site}/reports/2010-11/kent/")
     page.get_by_role("link", name="MAPPA statistics").click()
-    assert page.url.endswith("#statistics")
-    assert page.locator("#statistics").is_visible()
+    expect(page).to_have_url(re.compile(r"#statistics$"))
+    expect(page.locator("#statistics")).to_be_in_viewport()
