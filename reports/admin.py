@@ -1,8 +1,43 @@
-"""The back office for the national team."""
+"""The back office for the national team (Django admin).
 
-from django.contrib import admin
+Workflow moves made here go through `workflow.perform`, with the same rules as the review page.
+Figures, revisions, the timeline and the history are read-only here: figures change only
+through the checked return or the checked import.
+"""
 
-from .models import AnnualReport, Area, AreaCoordinator, Figure, ReportingYear, Signatory
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import drafts, workflow
+from .models import (
+    AnnualReport,
+    Area,
+    AreaCoordinator,
+    Figure,
+    PublishedRevision,
+    ReportEvent,
+    ReportingYear,
+    Signatory,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Area)
@@ -15,8 +50,20 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(ReportingYear)
 class ReportingYearAdmin(admin.ModelAdmin):
-    list_display = ["label", "return_template", "is_open", "deadline"]
+    list_display = ["label", "return_template", "is_open", "deadline", "release_at"]
     list_filter = ["is_open"]
+    list_editable = ["is_open", "deadline", "release_at"]
+    actions = ["open_years", "close_years"]
+
+    @admin.action(description="Open the selected years for reports")
+    def open_years(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(is_open=True)
+        self.message_user(request, f"{count} year{'s' if count != 1 else ''} opened.")
+
+    @admin.action(description="Close the selected years for reports")
+    def close_years(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(is_open=False)
+        self.message_user(request, f"{count} year{'s' if count != 1 else ''} closed.")
 
 
 @admin.register(AreaCoordinator)
@@ -30,29 +77,108 @@ class AreaCoordinatorAdmin(admin.ModelAdmin):
     list_select_related = ["user", "area"]
 
 
+class AreaCoordinatorInline(admin.TabularInline):
+    model = AreaCoordinator
+    extra = 1
+    autocomplete_fields = ["area"]
+    verbose_name = "area this user coordinates"
+    verbose_name_plural = "areas this user coordinates"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    """Users with the areas they coordinate."""
+
+    inlines = [AreaCoordinatorInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
+
+
 class SignatoryInline(admin.TabularInline):
     model = Signatory
     extra = 0
 
 
-class FigureInline(admin.TabularInline):
+class FigureInline(ReadOnlyInline):
     """Figures are shown, not edited here: they change through the checked return."""
 
     model = Figure
     fields = ["table", "row", "column", "status", "value"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
+
+class EventInline(ReadOnlyInline):
+    model = ReportEvent
+    fields = ["at", "action", "from_status", "to_status", "user", "comment"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline"
+
+
+class RevisionInline(ReadOnlyInline):
+    model = PublishedRevision
+    fields = ["number", "published_at", "reason", "published_by"]
+    readonly_fields = fields
 
 
 @admin.register(AnnualReport)
-class AnnualReportAdmin(admin.ModelAdmin):
-    list_display = ["area", "year", "status", "updated_at", "published_at"]
-    list_filter = ["year", "status", "area__nation"]
+class AnnualReportAdmin(SimpleHistoryAdmin):
+    list_display = ["area", "year", "status", "updated_at", "review_link"]
+    list_filter = ["year", "status", "area__nation", "area"]
     search_fields = ["area__name"]
     list_select_related = ["area", "year"]
-    readonly_fields = ["status", "created_at", "updated_at", "published_at"]
-    inlines = [SignatoryInline, FigureInline]
+    readonly_fields = ["status", "version", "last_edited_by", "created_at", "updated_at"]
+    inlines = [SignatoryInline, EventInline, RevisionInline, FigureInline]
+    actions = ["approve", "publish"]
+
+    def has_change_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
+        # Published reports are immutable; corrections reopen them through the workflow.
+        if obj is not None and obj.status == AnnualReport.Status.PUBLISHED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description="Review")
+    def review_link(self, report: AnnualReport) -> str:
+        url = reverse("manage:review", kwargs={"year": report.year.label, "area": report.area.slug})
+        return format_html('<a href="{}">Review, return or reopen</a>', url)
+
+    @admin.action(description="Approve the selected submitted reports")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._perform(request, queryset, "approve")
+
+    @admin.action(description="Publish the selected approved reports")
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._perform(request, queryset, "publish")
+
+    def _perform(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
+        done, refused = 0, []
+        for report in queryset.select_related("area", "year"):
+            try:
+                workflow.perform(report, action, request.user, report.version)
+                done += 1
+            except (workflow.TransitionRefused, drafts.EditConflict) as error:
+                refused.append(f"{report}: {error}")
+        if done:
+            self.message_user(request, f"{done} report{'s' if done != 1 else ''}: done.")
+        for message in refused:
+            self.message_user(request, message, level=messages.WARNING)
+
+
+@admin.register(PublishedRevision)
+class PublishedRevisionAdmin(admin.ModelAdmin):
+    """What was published: read-only."""
+
+    list_display = ["report", "number", "published_at", "reason"]
+    list_filter = ["report__year"]
+    list_select_related = ["report__area", "report__year"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

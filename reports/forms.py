@@ -298,3 +298,39 @@ def report_text_initial(report: AnnualReport, section: str) -> dict[str, Any]:
         "text": report.local_narrative,
         "version": report.version,
     }
+
+
+class ActionForm(VersionedForm):
+    """A workflow move with an optional (or, for return and reopen, required) comment."""
+
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    cells = forms.MultipleChoiceField(
+        label="Cells to look at (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: Any, template: ReturnTemplate, comment_required: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+        self.comment_required = comment_required
+        self.fields["cells"].choices = [
+            (str(ref), f"{template.table(ref.table).short_name}: {template.label_of(ref)}")
+            for ref in template.applicable_cells()
+        ]
+
+    def clean_comment(self) -> str:
+        text = self.cleaned_data["comment"].strip()
+        if self.comment_required and not text:
+            raise forms.ValidationError("Say why: the coordinator will see your comment.")
+        return text
+
+    def cell_refs(self) -> list[CellRef]:
+        return [CellRef(*value.split(".")) for value in self.cleaned_data.get("cells", [])]

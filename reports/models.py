@@ -76,6 +76,15 @@ class ReportingYear(models.Model):
     deadline = models.DateField(
         null=True, blank=True, help_text="The day by which areas should submit their report."
     )
+    release_at = models.DateTimeField(
+        "release date and time",
+        null=True,
+        blank=True,
+        help_text=(
+            "When this year's approved reports go public, together (official statistics are "
+            "released at 09:30). Announced on the release calendar beforehand."
+        ),
+    )
 
     objects = ReportingYearQuerySet.as_manager()
 
@@ -137,8 +146,8 @@ class AreaCoordinator(models.Model):
 
 class AnnualReportQuerySet(models.QuerySet):
     def published(self) -> AnnualReportQuerySet:
-        """Reports the public may see: published, with their publication time come."""
-        return self.filter(status=AnnualReport.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Reports the public may see: with a published revision whose release time has come."""
+        return self.filter(pk__in=PublishedRevision.objects.public().values("report_id"))
 
     def for_coordinator(self, user: models.Model) -> AnnualReportQuerySet:
         """Reports of the areas `user` coordinates."""
@@ -191,7 +200,6 @@ class AnnualReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnnualReportQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
@@ -201,10 +209,6 @@ class AnnualReport(models.Model):
         permissions = [("review_report", "Can review, return, approve and publish reports")]
         constraints = [
             models.UniqueConstraint(fields=["area", "year"], name="one_report_per_area_and_year"),
-            models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
-                name="published_report_has_publication_time",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -221,35 +225,39 @@ class AnnualReport(models.Model):
         """Every recorded cell of this report, by address (one query)."""
         return {figure.ref: figure.cell_value for figure in self.figures.all()}
 
+    def latest_public_revision(self) -> PublishedRevision | None:
+        return self.revisions.public().order_by("-number").first()
 
-class Figure(models.Model):
-    """One cell of a report's statistics tables: one observation of the tidy data."""
 
-    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="figures")
+def _cell_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(
+            fields=[owner, "table", "row", "column"], name=f"{prefix}_one_per_cell"
+        ),
+        # A number exactly when the status says there is one: never a blank meaning 0.
+        models.CheckConstraint(
+            condition=(Q(status="value") & Q(value__isnull=False))
+            | (~Q(status="value") & Q(value__isnull=True)),
+            name=f"{prefix}_value_matches_status",
+        ),
+        models.CheckConstraint(
+            condition=Q(status__in=[s.value for s in CellStatus]),
+            name=f"{prefix}_status_is_known",
+        ),
+    ]
+
+
+class CellFields(models.Model):
+    """One cell of the statistics: its address in the return, its status and its value."""
+
     table = models.CharField(max_length=50)
     row = models.CharField(max_length=50)
     column = models.CharField(max_length=50)
     status = models.CharField(max_length=5, choices=CellStatus.choices)
     value = models.PositiveIntegerField(null=True, blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "table", "row", "column"], name="one_figure_per_cell"
-            ),
-            # A number exactly when the status says there is one: never a blank meaning 0.
-            models.CheckConstraint(
-                condition=(Q(status="value") & Q(value__isnull=False))
-                | (~Q(status="value") & Q(value__isnull=True)),
-                name="figure_value_matches_status",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in CellStatus]),
-                name="figure_status_is_known",
-            ),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.ref} = {self.cell_value.shorthand}"
@@ -261,6 +269,17 @@ class Figure(models.Model):
     @property
     def cell_value(self) -> CellValue:
         return CellValue(CellStatus(self.status), self.value)
+
+
+class Figure(CellFields):
+    """One cell of a report's statistics tables, as being worked on."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="figures")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = _cell_constraints("figure", "report")
 
     def clean(self) -> None:
         template = self.report.template
@@ -310,9 +329,69 @@ class ReportEvent(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+    #: Cells a return comment points at, as "table.row.column".
+    cells = models.JSONField(default=list, blank=True)
+    #: On submission: every figure as submitted ("table.row.column" → shorthand), so that
+    #: reviewers can see what changed since the previous submission.
+    figures = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.report}: {self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PublishedRevisionQuerySet(models.QuerySet):
+    def public(self) -> PublishedRevisionQuerySet:
+        """Revisions whose release time has come: the only thing public pages read."""
+        return self.filter(published_at__lte=timezone.now())
+
+
+class PublishedRevision(models.Model):
+    """What was published, frozen: one per publication of a report (1, then corrections).
+
+    Public pages read only these, so a report being corrected stays public as last published,
+    and nothing in progress can leak.
+    """
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField(help_text="When this revision is (or was) made public.")
+    reason = models.TextField(blank=True, help_text="Why a correction was published.")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    foreword_title = models.CharField(max_length=200, blank=True)
+    foreword = models.TextField(blank=True)
+    local_page_title = models.CharField(max_length=200, blank=True)
+    local_narrative = models.TextField(blank=True)
+    population_estimate = models.PositiveIntegerField(null=True, blank=True)
+    population_source = models.TextField(blank=True)
+    #: [{"section", "name", "job_title", "organisation"}] in order.
+    signatories = models.JSONField(default=list)
+
+    objects = PublishedRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="one_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} revision {self.number}"
+
+    def cell_values(self) -> dict[CellRef, CellValue]:
+        return {figure.ref: figure.cell_value for figure in self.figures.all()}
+
+
+class PublishedFigure(CellFields):
+    """One cell of a published revision."""
+
+    revision = models.ForeignKey(
+        PublishedRevision, on_delete=models.CASCADE, related_name="figures"
+    )
+
+    class Meta:
+        constraints = _cell_constraints("published_figure", "revision")

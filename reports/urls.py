@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import manage, public
+from .views import manage, public, review
 
 register_converter(YearLabelConverter, "year")
 
@@ -15,6 +15,8 @@ REPORT = "reports/<year:year>/<slug:area>"
 public_patterns = [
     path("", public.home, name="home"),
     path(f"{REPORT}/", public.report_detail, name="report"),
+    path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
+    path("releases/", public.release_calendar, name="releases"),
 ]
 
 manage_patterns = [
@@ -32,6 +34,9 @@ manage_patterns = [
     path(f"{REPORT}/tables/<slug:table>/", manage.edit_table, name="table"),
     path(f"{REPORT}/check/", manage.check_answers, name="check"),
     path(f"{REPORT}/history/", manage.history, name="history"),
+    path(f"{REPORT}/review/", review.review, name="review"),
+    path(f"{REPORT}/actions/<slug:action>/", review.act, name="act"),
+    path("tracker/<year:year>/", review.tracker, name="tracker"),
 ]
 
 account_patterns = [

@@ -1,11 +1,19 @@
 """The report workflow: every status change happens here, atomically, with who, when and why.
 
-The moves are a small explicit table. Each is made by one conditional UPDATE on the report's
-status and version, so two people making moves on the same report cannot both win.
+    draft ─submit→ submitted ─approve→ approved ─publish→ published
+      ↑               │  ↑                │                  │
+      └── returned ←──┴──┼── return ──────┘                  │
+             ↑           └── submit                          │
+             └────────────────── reopen (a correction) ──────┘
+
+The moves are the explicit table `TRANSITIONS`. Each is made by one conditional UPDATE on the
+report's status and version, so two people making moves on the same report cannot both win.
+Publishing freezes the report into a `PublishedRevision`, the only thing public pages read.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,20 +21,22 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access
+from . import access, notifications
 from .drafts import EditConflict
-from .models import AnnualReport, ReportEvent
+from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent
+from .returns import CellRef
 from .validation import Problem, check_changes, check_figures
 
 Status = AnnualReport.Status
+COORDINATOR, ADMIN = "coordinator", "admin"
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
+    label: str
     sources: frozenset[str]
     target: str
-    #: "coordinator" (of the report's area) or "admin" (national team).
     role: str
     comment_required: bool = False
 
@@ -35,10 +45,21 @@ TRANSITIONS = {
     t.action: t
     for t in (
         Transition(
-            "submit", frozenset({Status.DRAFT, Status.RETURNED}), Status.SUBMITTED, "coordinator"
+            "submit", "Submit", frozenset({Status.DRAFT, Status.RETURNED}), Status.SUBMITTED,
+            COORDINATOR,
+        ),
+        Transition(
+            "return", "Return to coordinator", frozenset({Status.SUBMITTED, Status.APPROVED}),
+            Status.RETURNED, ADMIN, comment_required=True,
+        ),
+        Transition("approve", "Approve", frozenset({Status.SUBMITTED}), Status.APPROVED, ADMIN),
+        Transition("publish", "Publish", frozenset({Status.APPROVED}), Status.PUBLISHED, ADMIN),
+        Transition(
+            "reopen", "Reopen for a correction", frozenset({Status.PUBLISHED}), Status.RETURNED,
+            ADMIN, comment_required=True,
         ),
     )
-}
+}  # fmt: skip
 
 
 class TransitionRefused(Exception):
@@ -51,7 +72,7 @@ class Readiness:
 
     errors: list[Problem]
     warnings: list[Problem]
-    previous: AnnualReport | None
+    previous: PublishedRevision | None
 
     @property
     def can_submit(self) -> bool:
@@ -70,17 +91,19 @@ def readiness(report: AnnualReport) -> Readiness:
     previous = previous_published(report)
     warnings = []
     if previous is not None:
-        warnings = check_changes(template, values, previous.cell_values(), str(previous.year))
+        warnings = check_changes(
+            template, values, previous.cell_values(), str(previous.report.year)
+        )
     return Readiness(errors=errors, warnings=warnings, previous=previous)
 
 
-def previous_published(report: AnnualReport) -> AnnualReport | None:
-    """The area's latest published report before this one's year."""
+def previous_published(report: AnnualReport) -> PublishedRevision | None:
+    """The latest public revision of the area's report for an earlier year."""
     return (
-        AnnualReport.objects.published()
-        .filter(area=report.area, year__start_year__lt=report.year.start_year)
-        .select_related("year")
-        .order_by("-year__start_year")
+        PublishedRevision.objects.public()
+        .filter(report__area=report.area, report__year__start_year__lt=report.year.start_year)
+        .select_related("report__year")
+        .order_by("-report__year__start_year", "-number")
         .first()
     )
 
@@ -90,45 +113,155 @@ def allowed(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
     transition = TRANSITIONS[action]
     if report.status not in transition.sources:
         return False
-    if transition.role == "coordinator":
+    if transition.role == COORDINATOR:
         return access.can_edit_area(user, report.area) and report.year.is_open
     return access.is_national_admin(user)
 
 
-@transaction.atomic
-def submit(
-    report: AnnualReport, user: AbstractBaseUser, version: int, explanation: str = ""
-) -> None:
-    """Submit a complete, consistent report for review.
+def allowed_actions(report: AnnualReport, user: AbstractBaseUser) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if allowed(report, t.action, user)]
 
-    Warnings (big moves since last year) need a short explanation, which admins see.
-    """
-    if not allowed(report, "submit", user):
-        raise TransitionRefused("You cannot submit this report now.")
+
+def perform(
+    report: AnnualReport,
+    action: str,
+    user: AbstractBaseUser,
+    version: int,
+    comment: str = "",
+    cells: list[CellRef] | None = None,
+) -> None:
+    """Make `action` on `report` as `user`: the one entry point for every move."""
+    if action not in TRANSITIONS:
+        raise TransitionRefused(f"There is no action “{action}”.")
+    transition = TRANSITIONS[action]
+    if not allowed(report, action, user):
+        raise TransitionRefused(
+            f"You cannot {transition.label.lower()} this report: it is "
+            f"{report.get_status_display().lower()}."
+        )
+    comment = comment.strip()
+    if transition.comment_required and not comment:
+        raise TransitionRefused(f"Say why, to {transition.label.lower()} the report.")
+    with transaction.atomic():
+        if action == "submit":
+            _submit(report, user, version, comment)
+        elif action == "publish":
+            _move(report, transition, user, version)
+            publish_revision(report, user)
+        else:
+            _move(report, transition, user, version, comment=comment, cells=cells or [])
+        notifications.after_move(report, action, comment)
+
+
+def _submit(report: AnnualReport, user: AbstractBaseUser, version: int, explanation: str) -> None:
     state = readiness(report)
     if state.errors:
         raise TransitionRefused("The report has problems to fix before it can be submitted.")
-    explanation = explanation.strip()
     if state.warnings and not explanation:
         raise TransitionRefused("Explain why the figures marked changed so much since last year.")
-    _move(report, TRANSITIONS["submit"], user, version, comment=explanation)
+    snapshot = {str(ref): value.shorthand for ref, value in report.cell_values().items()}
+    _move(report, TRANSITIONS["submit"], user, version, comment=explanation, figures=snapshot)
     report.change_explanation = explanation
     report.save(update_fields=["change_explanation"])
+
+
+def submit(
+    report: AnnualReport, user: AbstractBaseUser, version: int, explanation: str = ""
+) -> None:
+    """Submit a complete, consistent report; warnings need a short explanation."""
+    perform(report, "submit", user, version, comment=explanation)
+
+
+def publish_revision(
+    report: AnnualReport, user: AbstractBaseUser | None, at: datetime.datetime | None = None
+) -> PublishedRevision:
+    """Freeze the report as its next published revision.
+
+    The first revision goes public at the year's release time (never before it); a correction
+    goes public at once, with the reason given when the report was reopened.
+    """
+    now = timezone.now()
+    number = report.revisions.count() + 1
+    release = report.year.release_at
+    if at is None:
+        if number == 1 and release is None:
+            raise TransitionRefused(
+                f"Set the release date and time for {report.year} before publishing its reports."
+            )
+        at = release if number == 1 and release > now else now
+    reason = ""
+    if number > 1:
+        reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
+        reason = reopened.comment if reopened else ""
+    revision = PublishedRevision.objects.create(
+        report=report,
+        number=number,
+        published_at=at,
+        reason=reason,
+        published_by=user,
+        foreword_title=report.foreword_title,
+        foreword=report.foreword,
+        local_page_title=report.local_page_title,
+        local_narrative=report.local_narrative,
+        population_estimate=report.population_estimate,
+        population_source=report.population_source,
+        signatories=[
+            {
+                "section": s.section,
+                "name": s.name,
+                "job_title": s.job_title,
+                "organisation": s.organisation,
+            }
+            for s in report.signatories.all()
+        ],
+    )
+    PublishedFigure.objects.bulk_create(
+        PublishedFigure(
+            revision=revision,
+            table=f.table,
+            row=f.row,
+            column=f.column,
+            status=f.status,
+            value=f.value,
+        )
+        for f in report.figures.all()
+    )
+    return revision
+
+
+def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
+    """Publish every approved report whose year's release time has come.
+
+    Run by a timer (`manage.py release_reports`), so that a year's approved reports go public
+    together at the announced time without anyone pressing a button.
+    """
+    now = now or timezone.now()
+    due = AnnualReport.objects.filter(
+        status=Status.APPROVED, year__release_at__lte=now
+    ).select_related("year", "area")
+    released = []
+    for report in due:
+        with transaction.atomic():
+            _move(report, TRANSITIONS["publish"], None, report.version)
+            publish_revision(report, None)
+            notifications.after_move(report, "publish", "")
+        released.append(report)
+    return released
 
 
 def _move(
     report: AnnualReport,
     transition: Transition,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
     version: int,
     comment: str = "",
+    cells: list[CellRef] | None = None,
+    figures: dict[str, str] | None = None,
 ) -> None:
     now = timezone.now()
     moved = AnnualReport.objects.filter(
         pk=report.pk, version=version, status__in=transition.sources
-    ).update(
-        status=transition.target, version=F("version") + 1, last_edited_by=user, updated_at=now
-    )
+    ).update(status=transition.target, version=F("version") + 1, updated_at=now)
     if not moved:
         current = AnnualReport.objects.select_related("last_edited_by").get(pk=report.pk)
         if current.status not in transition.sources:
@@ -144,6 +277,7 @@ def _move(
         user=user,
         at=now,
         comment=comment,
+        cells=[str(c) for c in cells or []],
+        figures=figures,
     )
-    report.status, report.version, report.last_edited_by = transition.target, version + 1, user
-    report.updated_at = now
+    report.status, report.version, report.updated_at = transition.target, version + 1, now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 
 from django.utils import timezone
@@ -10,6 +11,7 @@ from reports.areas import create_areas
 from reports.imports import save_figures
 from reports.models import AnnualReport, Area, ReportingYear, Signatory
 from reports.returns import LATEST_TEMPLATE, CellRef, CellValue, ReturnTemplate
+from reports.workflow import publish_revision
 
 _counter = itertools.count(1)
 
@@ -61,6 +63,7 @@ def make_report(
     year: ReportingYear | None = None,
     status: str = AnnualReport.Status.PUBLISHED,
     figures: dict[CellRef, CellValue] | None = None,
+    published_at: datetime.datetime | None = None,
     **fields: object,
 ) -> AnnualReport:
     """A report with complete figures and one signatory, in the given status."""
@@ -78,10 +81,10 @@ def make_report(
         report=report, name=f"Signatory {n}", job_title="Chief Constable", organisation="Police"
     )
     save_figures(report, figures if figures is not None else consistent_figures(year.template, n))
-    if status == AnnualReport.Status.PUBLISHED:
-        report.published_at = report.published_at or timezone.now()
     report.status = status
     report.save()
+    if status == AnnualReport.Status.PUBLISHED:
+        publish_revision(report, None, at=published_at or timezone.now())
     return report
 
 

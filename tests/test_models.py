@@ -88,11 +88,13 @@ def test_published_report_figures_cannot_be_replaced():
     assert report.figures.count() == 57
 
 
-def test_published_report_needs_a_publication_time():
-    report = make_report("kent", status=AnnualReport.Status.DRAFT)
-    report.status = AnnualReport.Status.PUBLISHED
-    with pytest.raises(IntegrityError), transaction.atomic():
-        report.save()
+def test_first_publication_needs_the_years_release_time():
+    from reports.workflow import TransitionRefused, publish_revision
+
+    report = make_report("kent", status=AnnualReport.Status.APPROVED)
+    with pytest.raises(TransitionRefused, match="Set the release date and time for 2010-11"):
+        publish_revision(report, None)
+    assert not report.revisions.exists()
 
 
 @pytest.mark.parametrize(

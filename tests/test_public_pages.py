@@ -197,11 +197,16 @@ def test_report_before_its_publication_time_is_not_found(client, db):
 
 
 def test_report_page_query_count_does_not_grow_with_data(client, db):
+    report = make_report("kent", year=make_year(2010))
+
+    def queries_for_report_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(report.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = queries_for_report_page()
     for start in range(2005, 2010):
         year = make_year(start)
         for slug in ("kent", "essex", "london"):
             make_report(slug, year=year)
-    report = make_report("kent", year=make_year(2010))
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(report.get_absolute_url()).status_code == 200
-    assert len(queries) == 3
+    assert queries_for_report_page() == few <= 3

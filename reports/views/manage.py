@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,7 @@ from ..forms import (
 )
 from ..history import report_history
 from ..models import AnnualReport, Area, ReportingYear, Signatory
-from ..returns import Table
+from ..returns import CellRef, Table
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -93,6 +94,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "open_years": open_years,
+        "tracked_years": ReportingYear.objects.filter(
+            Q(reports__isnull=False) | Q(is_open=True)
+        ).distinct(),
         "is_admin": access.is_national_admin(request.user),
         "can_edit": {area.pk for area in access.coordinated_areas(request.user)},
     }
@@ -187,8 +191,27 @@ def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
         "tasks": tasks,
         "editable": drafts.is_editable(report) and access.can_edit_area(request.user, report.area),
         "not_editable_reason": drafts.not_editable_reason(report),
+        "returned": latest_return(report),
+        "events": report.events.select_related("user"),
+        "is_admin": access.is_national_admin(request.user),
     }
     return render(request, "manage/overview.html", context)
+
+
+def latest_return(report: AnnualReport) -> dict | None:
+    """The national team's latest return (or reopening) comment, while the report is returned."""
+    if report.status != AnnualReport.Status.RETURNED:
+        return None
+    event = report.events.filter(action__in=["return", "reopen"]).order_by("-at", "-pk").first()
+    if event is None:
+        return None
+    template = report.template
+    cells = []
+    for key in event.cells:
+        ref = CellRef(*key.split("."))
+        if template.has_cell(ref):
+            cells.append(f"{template.table(ref.table).short_name}: {template.label_of(ref)}")
+    return {"event": event, "cells": cells}
 
 
 # --- Sections ------------------------------------------------------------------------------

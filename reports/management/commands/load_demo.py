@@ -24,6 +24,7 @@ from reports.imports import (
 )
 from reports.models import AnnualReport, Area, AreaCoordinator, ReportingYear, Signatory
 from reports.returns import LATEST_TEMPLATE
+from reports.workflow import publish_revision
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_YEARS = {"2010-11": LATEST_TEMPLATE}
@@ -47,6 +48,11 @@ DEMO_USERS = [
         "national": True,
     },
 ]
+
+
+def release_time(day: datetime.date) -> datetime.datetime:
+    """09:30 on `day`, London time: when official statistics are released."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
 
 
 class Command(BaseCommand):
@@ -95,10 +101,14 @@ class Command(BaseCommand):
                 "return_template": LATEST_TEMPLATE,
                 "is_open": True,
                 "deadline": datetime.date.today() + datetime.timedelta(days=30),
+                "release_at": release_time(datetime.date.today() + datetime.timedelta(days=60)),
             },
         )
         if created:
-            self.stdout.write(f"{open_year}: opened for reports, due {open_year.deadline}.")
+            self.stdout.write(
+                f"{open_year}: opened for reports, due {open_year.deadline}, "
+                f"released {open_year.release_at:%Y-%m-%d %H:%M}."
+            )
 
     def _national_team(self) -> Group:
         team, _ = Group.objects.get_or_create(name=NATIONAL_TEAM)
@@ -161,6 +171,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{existing}: already loaded, left as it is.")
             return
         if existing:
+            # Demo data only: published revisions are otherwise never deleted.
+            existing.revisions.all().delete()
             existing.delete()
 
         area.strapline = text.get("strapline", "")
@@ -180,6 +192,6 @@ class Command(BaseCommand):
         )
         save_figures(report, parsed.values)
         report.status = AnnualReport.Status.PUBLISHED
-        report.published_at = timezone.now()
-        report.save(update_fields=["status", "published_at"])
+        report.save(update_fields=["status"])
+        publish_revision(report, None, at=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"{report}: loaded and published."))

@@ -1,0 +1,182 @@
+"""The national team's side of the back office: reviewing, moving reports on, tracking."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import access, drafts, workflow
+from ..forms import ActionForm
+from ..models import AnnualReport, Area, ReportEvent
+from ..returns import CellValue
+from ..validation import parse_cell
+from .manage import report_url
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not access.is_national_admin(request.user):
+        raise Http404("Not found.")
+
+
+@login_required
+def review(request: HttpRequest, year: str, area: str) -> HttpResponse:
+    """A report as the reviewer sees it: changes since the last submission and the moves."""
+    _require_admin(request)
+    report = access.get_report_for_viewing(request.user, year, area)
+    return render(request, "manage/review.html", _review_context(request, report, forms={}))
+
+
+def _review_context(request: HttpRequest, report: AnnualReport, forms: dict) -> dict:
+    actions = workflow.allowed_actions(report, request.user)
+    action_forms = {
+        t.action: forms.get(t.action)
+        or ActionForm(
+            initial={"version": report.version},
+            template=report.template,
+            comment_required=t.comment_required,
+            prefix=t.action,
+        )
+        for t in actions
+    }
+    return {
+        "report": report,
+        "state": workflow.readiness(report),
+        "actions": [(t, action_forms[t.action]) for t in actions],
+        "changes": changes_since_previous_submission(report),
+        "events": report.events.select_related("user"),
+        "revisions": report.revisions.order_by("number"),
+        "tables": report.template.layout(report.cell_values(), report.year.snapshot_date),
+    }
+
+
+def changes_since_previous_submission(report: AnnualReport) -> list[dict] | None:
+    """Cell-by-cell differences between the last two submissions (None before a resubmission)."""
+    submissions = list(
+        report.events.filter(action="submit", figures__isnull=False).order_by("-at", "-pk")[:2]
+    )
+    if len(submissions) < 2:
+        return None
+    latest, before = submissions[0].figures, submissions[1].figures
+    template = report.template
+    rows = []
+    for ref, _ in template.cells():
+        key = str(ref)
+        if latest.get(key) != before.get(key):
+            rows.append(
+                {
+                    "cell": f"{template.table(ref.table).short_name}: {template.label_of(ref)}",
+                    "before": _display(before.get(key)),
+                    "now": _display(latest.get(key)),
+                }
+            )
+    return rows
+
+
+def _display(shorthand: str | None) -> str:
+    if shorthand is None:
+        return "Not entered"
+    value = parse_cell(shorthand)
+    return value.display if isinstance(value, CellValue) else shorthand
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, year: str, area: str, action: str) -> HttpResponse:
+    """Make one workflow move on a report (return, approve, publish, reopen)."""
+    _require_admin(request)
+    report = access.get_report_for_viewing(request.user, year, area)
+    transition = workflow.TRANSITIONS.get(action)
+    if transition is None or transition.role != workflow.ADMIN:
+        raise Http404("No such action.")
+    form = ActionForm(
+        request.POST,
+        template=report.template,
+        comment_required=transition.comment_required,
+        prefix=action,
+    )
+    if form.is_valid():
+        try:
+            workflow.perform(
+                report,
+                action,
+                request.user,
+                form.cleaned_data["version"],
+                comment=form.cleaned_data["comment"],
+                cells=form.cell_refs(),
+            )
+        except (workflow.TransitionRefused, drafts.EditConflict) as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _done_message(report, action))
+            return redirect(report_url("manage:review", report))
+    context = _review_context(request, report, forms={action: form})
+    context["error_form"] = form
+    return render(request, "manage/review.html", context, status=200)
+
+
+def _done_message(report: AnnualReport, action: str) -> str:
+    name = f"The {report.area} report for {report.year}"
+    if action == "publish":
+        revision = report.revisions.order_by("-number").first()
+        if revision and revision.published_at > timezone.now():
+            return (
+                f"{name} is published. It goes public with the year's other reports on "
+                f"{timezone.localtime(revision.published_at):%d %B %Y at %H:%M}."
+            )
+        return f"{name} is published."
+    return {
+        "return": f"{name} is returned to its coordinator.",
+        "approve": f"{name} is approved.",
+        "reopen": f"{name} is reopened for a correction and returned to its coordinator.",
+    }[action]
+
+
+@login_required
+def tracker(request: HttpRequest, year: str) -> HttpResponse:
+    """Every area's report for a year: status, who last acted, days to the deadline."""
+    _require_admin(request)
+    year_obj = access.get_year(year)
+    status = request.GET.get("status", "")
+    valid = {choice for choice, _ in AnnualReport.Status.choices} | {"not_started"}
+    if status and status not in valid:
+        status = ""
+    reports = {
+        r.area_id: r for r in AnnualReport.objects.filter(year=year_obj).select_related("area")
+    }
+    last_events: dict[int, ReportEvent] = {}
+    for event in (
+        ReportEvent.objects.filter(report__year=year_obj).select_related("user").order_by("at")
+    ):
+        last_events[event.report_id] = event
+    rows = []
+    for area in Area.objects.all():
+        report = reports.get(area.pk)
+        row_status = report.status if report else "not_started"
+        if status and row_status != status:
+            continue
+        event = last_events.get(report.pk) if report else None
+        rows.append({"area": area, "report": report, "event": event})
+    days_left = None
+    if year_obj.deadline:
+        days_left = (year_obj.deadline - datetime.date.today()).days
+    area_ids = list(Area.objects.values_list("pk", flat=True))
+    counts = {choice: 0 for choice in valid}
+    for area_id in area_ids:
+        report = reports.get(area_id)
+        counts[report.status if report else "not_started"] += 1
+    context = {
+        "year": year_obj,
+        "rows": rows,
+        "status": status,
+        "days_left": days_left,
+        "filters": [("", "All areas", len(area_ids))]
+        + [("not_started", "Not started", counts["not_started"])]
+        + [(c, label, counts[c]) for c, label in AnnualReport.Status.choices],
+    }
+    return render(request, "manage/tracker.html", context)
