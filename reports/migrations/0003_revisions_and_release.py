@@ -6,107 +6,167 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_areas'),
+        ("reports", "0002_areas"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublishedFigure',
+            name="PublishedFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=50)),
-                ('row', models.CharField(max_length=50)),
-                ('column', models.CharField(max_length=50)),
-                ('status', models.CharField(choices=[('value', 'Value'), ('z', '[z] Not applicable'), ('x', '[x] Not available'), ('c', '[c] Withheld (confidential)')], max_length=5)),
-                ('value', models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=50)),
+                ("row", models.CharField(max_length=50)),
+                ("column", models.CharField(max_length=50)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("value", "Value"),
+                            ("z", "[z] Not applicable"),
+                            ("x", "[x] Not available"),
+                            ("c", "[c] Withheld (confidential)"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("value", models.PositiveIntegerField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='PublishedRevision',
+            name="PublishedRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('published_at', models.DateTimeField(help_text='When this revision is (or was) made public.')),
-                ('reason', models.TextField(blank=True, help_text='Why a correction was published.')),
-                ('foreword_title', models.CharField(blank=True, max_length=200)),
-                ('foreword', models.TextField(blank=True)),
-                ('local_page_title', models.CharField(blank=True, max_length=200)),
-                ('local_narrative', models.TextField(blank=True)),
-                ('population_estimate', models.PositiveIntegerField(blank=True, null=True)),
-                ('population_source', models.TextField(blank=True)),
-                ('signatories', models.JSONField(default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "published_at",
+                    models.DateTimeField(help_text="When this revision is (or was) made public."),
+                ),
+                (
+                    "reason",
+                    models.TextField(blank=True, help_text="Why a correction was published."),
+                ),
+                ("foreword_title", models.CharField(blank=True, max_length=200)),
+                ("foreword", models.TextField(blank=True)),
+                ("local_page_title", models.CharField(blank=True, max_length=200)),
+                ("local_narrative", models.TextField(blank=True)),
+                ("population_estimate", models.PositiveIntegerField(blank=True, null=True)),
+                ("population_source", models.TextField(blank=True)),
+                ("signatories", models.JSONField(default=list)),
             ],
             options={
-                'ordering': ['report', 'number'],
+                "ordering": ["report", "number"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='annualreport',
-            name='published_report_has_publication_time',
+            model_name="annualreport",
+            name="published_report_has_publication_time",
         ),
         migrations.RemoveConstraint(
-            model_name='figure',
-            name='one_figure_per_cell',
+            model_name="figure",
+            name="one_figure_per_cell",
         ),
         migrations.RemoveField(
-            model_name='annualreport',
-            name='published_at',
+            model_name="annualreport",
+            name="published_at",
         ),
         migrations.RemoveField(
-            model_name='historicalannualreport',
-            name='published_at',
+            model_name="historicalannualreport",
+            name="published_at",
         ),
         migrations.AddField(
-            model_name='reportevent',
-            name='cells',
+            model_name="reportevent",
+            name="cells",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='reportevent',
-            name='figures',
+            model_name="reportevent",
+            name="figures",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reportingyear',
-            name='release_at',
-            field=models.DateTimeField(blank=True, help_text="When this year's approved reports go public, together (official statistics are released at 09:30). Announced on the release calendar beforehand.", null=True, verbose_name='release date and time'),
+            model_name="reportingyear",
+            name="release_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When this year's approved reports go public, together (official statistics are released at 09:30). Announced on the release calendar beforehand.",
+                null=True,
+                verbose_name="release date and time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('report', 'table', 'row', 'column'), name='figure_one_per_cell'),
+            model_name="figure",
+            constraint=models.UniqueConstraint(
+                fields=("report", "table", "row", "column"), name="figure_one_per_cell"
+            ),
         ),
         migrations.AddField(
-            model_name='publishedrevision',
-            name='published_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="publishedrevision",
+            name="published_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='publishedrevision',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='reports.annualreport'),
+            model_name="publishedrevision",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="revisions",
+                to="reports.annualreport",
+            ),
         ),
         migrations.AddField(
-            model_name='publishedfigure',
-            name='revision',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='reports.publishedrevision'),
+            model_name="publishedfigure",
+            name="revision",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="figures",
+                to="reports.publishedrevision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishedrevision',
-            constraint=models.UniqueConstraint(fields=('report', 'number'), name='one_revision_number'),
+            model_name="publishedrevision",
+            constraint=models.UniqueConstraint(
+                fields=("report", "number"), name="one_revision_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishedfigure',
-            constraint=models.UniqueConstraint(fields=('revision', 'table', 'row', 'column'), name='published_figure_one_per_cell'),
+            model_name="publishedfigure",
+            constraint=models.UniqueConstraint(
+                fields=("revision", "table", "row", "column"), name="published_figure_one_per_cell"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishedfigure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'value'), ('value__isnull', False)), models.Q(models.Q(('status', 'value'), _negated=True), ('value__isnull', True)), _connector='OR'), name='published_figure_value_matches_status'),
+            model_name="publishedfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "value"), ("value__isnull", False)),
+                    models.Q(models.Q(("status", "value"), _negated=True), ("value__isnull", True)),
+                    _connector="OR",
+                ),
+                name="published_figure_value_matches_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishedfigure',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['value', 'z', 'x', 'c'])), name='published_figure_status_is_known'),
+            model_name="publishedfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["value", "z", "x", "c"])),
+                name="published_figure_status_is_known",
+            ),
         ),
     ]

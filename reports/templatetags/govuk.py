@@ -12,8 +12,8 @@ def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> li
     """(link, message) for every error of the given forms, for the GOV.UK error summary."""
     items: list[tuple[str, str]] = []
     for item in forms_or_formsets:
-        if item is None:
-            continue
+        if not isinstance(item, forms.Form | forms.BaseFormSet):
+            continue  # a template variable that is not set
         if isinstance(item, forms.BaseFormSet):
             for message in item.non_form_errors():
                 items.append(("#signatories", message))
