@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "simple_history",
     "axes",
+    "import_export",
     "reports",
 ]
 

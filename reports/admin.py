@@ -11,9 +11,12 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import drafts, workflow
@@ -27,6 +30,7 @@ from .models import (
     ReportingYear,
     Signatory,
 )
+from .resources import FigureResource
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -131,7 +135,7 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["area", "year"]
     readonly_fields = ["status", "version", "last_edited_by", "created_at", "updated_at"]
     inlines = [SignatoryInline, EventInline, RevisionInline, FigureInline]
-    actions = ["approve", "publish"]
+    actions = ["approve", "publish", "export_figures_csv", "export_figures_xlsx"]
 
     def has_change_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
         # Published reports are immutable; corrections reopen them through the workflow.
@@ -151,6 +155,14 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
     @admin.action(description="Publish the selected approved reports")
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._perform(request, queryset, "publish")
+
+    @admin.action(description="Export the selected reports' figures (CSV)")
+    def export_figures_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return export_figures(queryset, CSV())
+
+    @admin.action(description="Export the selected reports' figures (XLSX)")
+    def export_figures_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return export_figures(queryset, XLSX())
 
     def _perform(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
         done, refused = 0, []
@@ -182,3 +194,43 @@ class PublishedRevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
+    """The figures of `reports` in the tidy format, as a download."""
+    figures = FigureResource().get_queryset().filter(report__in=reports)
+    dataset = FigureResource().export(queryset=figures)
+    response = HttpResponse(
+        file_format.export_data(dataset), content_type=file_format.get_content_type()
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    name = f"mappa-figures-{stamp}.{file_format.get_extension()}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@admin.register(Figure)
+class FigureAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""
+
+    resource_classes = [FigureResource]
+    formats = [CSV, XLSX]
+    list_display = ["report", "table", "row", "column", "status", "value"]
+    list_filter = ["report__year", "table", "status", "report__area"]
+    list_select_related = ["report__area", "report__year"]
+    search_fields = ["report__area__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("reports.import_figures")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("reports.view_figure")

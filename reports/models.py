@@ -280,6 +280,7 @@ class Figure(CellFields):
 
     class Meta:
         constraints = _cell_constraints("figure", "report")
+        permissions = [("import_figures", "Can import figures in bulk")]
 
     def clean(self) -> None:
         template = self.report.template

@@ -126,6 +126,9 @@ class Command(BaseCommand):
                     "view_areacoordinator",
                     "add_areacoordinator",
                     "delete_areacoordinator",
+                    "view_figure",
+                    "import_figures",
+                    "view_publishedrevision",
                 ],
             )
         )
