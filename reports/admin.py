@@ -7,6 +7,10 @@ through the checked return or the checked import.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -21,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import drafts, workflow
 from .models import (
+    RELEASE_TIME,
     AnnualReport,
     Area,
     AreaCoordinator,
@@ -52,11 +57,45 @@ class AreaAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ReportingYearForm(forms.ModelForm):
+    """A year, with its release given as a date and a time that defaults to 09:30."""
+
+    release_date = forms.DateField(
+        required=False,
+        widget=admin.widgets.AdminDateWidget,
+        help_text="When this year's approved reports go public, together.",
+    )
+    release_time = forms.TimeField(
+        required=False,
+        initial=RELEASE_TIME,
+        widget=admin.widgets.AdminTimeWidget,
+        help_text="Official statistics are released at 09:30.",
+    )
+
+    class Meta:
+        model = ReportingYear
+        fields = ["start_year", "return_template", "is_open", "deadline"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.release_at:
+            local = timezone.localtime(self.instance.release_at)
+            self.initial["release_date"], self.initial["release_time"] = local.date(), local.time()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day, time = cleaned.get("release_date"), cleaned.get("release_time") or RELEASE_TIME
+        self.instance.release_at = (
+            timezone.make_aware(datetime.datetime.combine(day, time)) if day else None
+        )
+        return cleaned
+
+
 @admin.register(ReportingYear)
 class ReportingYearAdmin(admin.ModelAdmin):
+    form = ReportingYearForm
     list_display = ["label", "return_template", "is_open", "deadline", "release_at"]
     list_filter = ["is_open"]
-    list_editable = ["is_open", "deadline", "release_at"]
     actions = ["open_years", "close_years"]
 
     @admin.action(description="Open the selected years for reports")

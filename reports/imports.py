@@ -57,7 +57,8 @@ def parse_figures_csv(text: str) -> list[ParsedReturn]:
     """Every area-year return in a tidy CSV; FigureImportError listing each bad line."""
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(name.strip() for name in (reader.fieldnames or ()))
-    if header != FIGURE_COLUMNS:
+    # A public download (with its `[r]` marker column) can be imported as it is.
+    if header not in (FIGURE_COLUMNS, (*FIGURE_COLUMNS, "marker")):
         raise FigureImportError(
             [f"Line 1: the columns must be {', '.join(FIGURE_COLUMNS)}; found {', '.join(header)}."]
         )
@@ -67,7 +68,7 @@ def parse_figures_csv(text: str) -> list[ParsedReturn]:
     problems: list[str] = []
     for record in reader:
         line = reader.line_num
-        if None in record or any(record.get(name) is None for name in FIGURE_COLUMNS):
+        if None in record or any(record.get(name) is None for name in header):
             problems.append(f"Line {line}: expected {len(FIGURE_COLUMNS)} values.")
             continue
         label, slug = record["year"].strip(), record["area"].strip()

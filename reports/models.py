@@ -20,6 +20,13 @@ from simple_history.models import HistoricalRecords
 from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, get_template, template_choices
 
 YEAR_LABEL = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
+#: Official statistics are released at 09:30.
+RELEASE_TIME = datetime.time(9, 30)
+
+
+def release_time_on(day: datetime.date) -> datetime.datetime:
+    """09:30 on `day`, local (London) time."""
+    return timezone.make_aware(datetime.datetime.combine(day, RELEASE_TIME))
 
 
 class Nation(models.TextChoices):

@@ -16,6 +16,7 @@ public_patterns = [
     path("", public.home, name="home"),
     path(f"{REPORT}/", public.report_detail, name="report"),
     path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
+    path(f"{REPORT}/figures.csv", public.report_csv, name="report-csv"),
     path("releases/", public.release_calendar, name="releases"),
 ]
 

@@ -2,10 +2,11 @@
 
 from itertools import groupby
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from ..exports import csv_lines, first_revision_values, revision_rows
 from ..models import AnnualReport, PublishedRevision, ReportingYear, Signatory
 
 
@@ -29,6 +30,16 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     if revision is None:
         raise Http404("No such published revision.")
     return _render_revision(request, revision, revisions)
+
+
+def report_csv(request: HttpRequest, year: str, area: str) -> StreamingHttpResponse:
+    """The current published figures of a report as tidy CSV; revised figures marked [r]."""
+    revision = _public_revisions(year, area)[-1]
+    rows = revision_rows(revision, first_revision_values(revision))
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    name = f"mappa-{revision.report.year.label}-{revision.report.area.slug}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def release_calendar(request: HttpRequest) -> HttpResponse:

@@ -22,7 +22,14 @@ from reports.imports import (
     parse_figures_csv,
     save_figures,
 )
-from reports.models import AnnualReport, Area, AreaCoordinator, ReportingYear, Signatory
+from reports.models import (
+    AnnualReport,
+    Area,
+    AreaCoordinator,
+    ReportingYear,
+    Signatory,
+    release_time_on,
+)
 from reports.returns import LATEST_TEMPLATE
 from reports.workflow import publish_revision
 
@@ -48,11 +55,6 @@ DEMO_USERS = [
         "national": True,
     },
 ]
-
-
-def release_time(day: datetime.date) -> datetime.datetime:
-    """09:30 on `day`, London time: when official statistics are released."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
 
 
 class Command(BaseCommand):
@@ -101,7 +103,7 @@ class Command(BaseCommand):
                 "return_template": LATEST_TEMPLATE,
                 "is_open": True,
                 "deadline": datetime.date.today() + datetime.timedelta(days=30),
-                "release_at": release_time(datetime.date.today() + datetime.timedelta(days=60)),
+                "release_at": release_time_on(datetime.date.today() + datetime.timedelta(days=60)),
             },
         )
         if created:
