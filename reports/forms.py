@@ -315,12 +315,36 @@ class ActionForm(VersionedForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    #: Label, hint and the error when missing, for the actions that need a comment.
+    COMMENT_TEXT = {
+        "return": (
+            "What should the coordinator put right?",
+            "The coordinator sees this with the report.",
+            "Say what the coordinator should put right.",
+        ),
+        "reopen": (
+            "Reason for the correction",
+            "Shown on the public report once the correction is published, as "
+            "“Revised on <date>: <reason>”.",
+            "Enter the reason for the correction.",
+        ),
+    }
+
     def __init__(
-        self, *args: Any, template: ReturnTemplate, comment_required: bool, **kwargs: Any
+        self,
+        *args: Any,
+        template: ReturnTemplate,
+        comment_required: bool,
+        action: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.template = template
         self.comment_required = comment_required
+        self.missing_comment = "Enter a comment."
+        if action in self.COMMENT_TEXT:
+            label, hint, self.missing_comment = self.COMMENT_TEXT[action]
+            self.fields["comment"].label, self.fields["comment"].help_text = label, hint
         self.fields["cells"].choices = [
             (str(ref), f"{template.table(ref.table).short_name}: {template.label_of(ref)}")
             for ref in template.applicable_cells()
@@ -329,7 +353,7 @@ class ActionForm(VersionedForm):
     def clean_comment(self) -> str:
         text = self.cleaned_data["comment"].strip()
         if self.comment_required and not text:
-            raise forms.ValidationError("Say why: the coordinator will see your comment.")
+            raise forms.ValidationError(self.missing_comment)
         return text
 
     def cell_refs(self) -> list[CellRef]:

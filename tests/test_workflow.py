@@ -115,7 +115,7 @@ def test_return_without_a_comment_is_explained_on_the_page(national):
         "/manage/reports/2010-11/kent/actions/return/", {"return-version": report.version}
     )
     assert response.status_code == 200
-    assert "Say why: the coordinator will see your comment." in response.content.decode()
+    assert "Say what the coordinator should put right." in response.content.decode()
 
 
 def test_return_comment_points_at_cells_the_coordinator_sees(national, kent):

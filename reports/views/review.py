@@ -40,6 +40,7 @@ def _review_context(request: HttpRequest, report: AnnualReport, forms: dict) -> 
             initial={"version": report.version},
             template=report.template,
             comment_required=t.comment_required,
+            action=t.action,
             prefix=t.action,
         )
         for t in actions
@@ -98,6 +99,7 @@ def act(request: HttpRequest, year: str, area: str, action: str) -> HttpResponse
         request.POST,
         template=report.template,
         comment_required=transition.comment_required,
+        action=action,
         prefix=action,
     )
     if form.is_valid():

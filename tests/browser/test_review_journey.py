@@ -47,7 +47,7 @@ def admin_does(admin, site, button, comment=None):
     admin.goto(f"{site}{REPORT}/review/")
     if comment is not None:
         section = admin.locator(f"form:has(button:text-is('{button}'))")
-        section.get_by_label("Comment").fill(comment)
+        section.locator("textarea").fill(comment)
     admin.get_by_role("button", name=button, exact=True).click()
     expect(admin.locator(".govuk-notification-banner--success")).to_be_visible()
 
@@ -68,7 +68,7 @@ def test_return_resubmit_approve_publish_and_correct(site, browser, page, axe):
     admin.goto(f"{site}{REPORT}/review/")
     assert axe(admin) == []
     form = admin.locator("form:has(button:text-is('Return to coordinator'))")
-    form.get_by_label("Comment").fill("The breach count looks low.")
+    form.get_by_label("What should the coordinator put right?").fill("The breach count looks low.")
     form.locator("summary").click()
     form.get_by_label(
         "RSOs cautioned or convicted for breach of notification requirements: "
