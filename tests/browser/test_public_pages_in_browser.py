@@ -38,7 +38,13 @@ def test_report_page_is_styled_as_a_govuk_service(site, page, screenshot, slug):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/reports/2010-11/kent/", "/reports/2010-11/cambridgeshire-and-peterborough/", "/nope/"],
+    [
+        "/",
+        "/reports/2010-11/kent/",
+        "/reports/2010-11/cambridgeshire-and-peterborough/",
+        "/releases/",
+        "/nope/",
+    ],
 )
 def test_public_pages_have_no_wcag_violations(site, page, axe, path):
     page.goto(f"{site}{path}")

@@ -63,6 +63,9 @@ def test_return_resubmit_approve_publish_and_correct(site, browser, page, axe):
     coordinator = person(browser, site, "kim@kent.example.gov.uk")
     admin = person(browser, site, "nat@justice.example.gov.uk")
     submit(coordinator, site)
+    admin.goto(f"{site}/manage/tracker/2010-11/")
+    expect(admin.locator("h1")).to_have_text("2010-11 submissions")
+    assert axe(admin) == []
 
     # The admin returns it with a comment that points at a cell.
     admin.goto(f"{site}{REPORT}/review/")
