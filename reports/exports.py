@@ -1,16 +1,34 @@
-"""Public downloads of published figures, in the tidy format, streamed row by row."""
+"""Public downloads of published figures: tidy CSV and JSON, streamed, and a spreadsheet.
+
+Only current public revisions are read (`statistics.current_revisions`). Rows are produced one
+report at a time from a database cursor, so memory does not grow with the number of rows.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
+import tempfile
 from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import groupby
+from operator import itemgetter
+from typing import IO
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from .imports import FIGURE_COLUMNS
-from .models import PublishedRevision
+from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
+from .returns import SHORTHAND, CellRef, CellStatus, get_template
+from .statistics import current_revisions
 
 #: The public CSV adds a marker column to the import format: `[r]` for a revised figure.
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
 REVISED = "[r]"
+CHUNK = 2000
 
 
 class _Echo:
@@ -20,43 +38,191 @@ class _Echo:
         return line
 
 
-def revision_rows(
-    revision: PublishedRevision, first: dict | None = None
-) -> Iterator[tuple[str, ...]]:
-    """One row per cell of a published revision, in report order.
+def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
+    """(year, area, table, row, column, value, marker) for every figure of `revisions`.
 
-    A figure that differs from the report's first published revision is marked `[r]`.
+    In year, area and report order, from one database cursor: a report's figures are held
+    only while they are put in the return's order. A figure that differs from its report's
+    first published revision is marked `[r]`.
     """
-    report = revision.report
-    values = revision.cell_values()
-    for ref, _ in report.template.cells():
-        value = values.get(ref)
-        if value is None:
-            continue
-        revised = first is not None and first.get(ref) != value
-        yield (
-            report.year.label,
-            report.area.slug,
-            ref.table,
-            ref.row,
-            ref.column,
-            value.shorthand,
-            REVISED if revised else "",
+    first = _first_revision_values(revisions)
+    figures = (
+        PublishedFigure.objects.filter(revision__in=revisions.values("pk"))
+        .order_by(
+            "revision__report__year__start_year", "revision__report__area__name", "revision_id"
         )
+        .values_list(
+            "revision_id",
+            "revision__report_id",
+            "revision__report__year__start_year",
+            "revision__report__year__return_template",
+            "revision__report__area__slug",
+            "table",
+            "row",
+            "column",
+            "status",
+            "value",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for _, rows in groupby(figures, key=itemgetter(0)):
+        yield from _report_rows(list(rows), first)
 
 
-def csv_lines(rows: Iterable[tuple[str, ...]]) -> Iterator[str]:
-    """CSV text, header first, a line at a time (memory does not grow with the rows)."""
+def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
+    _, report_id, start_year, template_key, area, *_ = rows[0]
+    year = ReportingYear(start_year=start_year).label
+    position = _positions(template_key)
+    original = first.get(report_id)
+    cells = [(CellRef(t, r, c), status, value) for *_, t, r, c, status, value in rows]
+    cells.sort(key=lambda cell: position.get(cell[0], len(position)))
+    for ref, status, value in cells:
+        text = str(value) if status == CellStatus.VALUE else SHORTHAND[CellStatus(status)]
+        revised = original is not None and original.get(ref) != (status, value)
+        yield (year, area, ref.table, ref.row, ref.column, text, REVISED if revised else "")
+
+
+@cache
+def _positions(template_key: str) -> dict[CellRef, int]:
+    return {ref: n for n, (ref, _) in enumerate(get_template(template_key).cells())}
+
+
+def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
+    """For reports published more than once: their first revision's cells (one query)."""
+    corrected = revisions.filter(number__gt=1).values("report_id")
+    first: dict = {}
+    figures = PublishedFigure.objects.filter(
+        revision__report_id__in=corrected, revision__number=1
+    ).values_list("revision__report_id", "table", "row", "column", "status", "value")
+    for report_id, table, row, column, status, value in figures:
+        first.setdefault(report_id, {})[CellRef(table, row, column)] = (status, value)
+    return first
+
+
+def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
+    """CSV text, header first, a line at a time."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     yield writer.writerow(PUBLIC_COLUMNS)
     for row in rows:
         yield writer.writerow(row)
 
 
-def first_revision_values(revision: PublishedRevision) -> dict | None:
-    """The first published figures of the report, when `revision` is a later one."""
-    if revision.number == 1:
-        return None
-    first = revision.report.revisions.get(number=1)
-    values: dict = first.cell_values()
-    return values
+def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:
+    """A JSON array of figure objects, a piece at a time.
+
+    `value` is the number, or null with the GSS code in `status`.
+    """
+    yield "["
+    for n, (year, area, table, row, column, value, marker) in enumerate(rows):
+        number = int(value) if value.isdigit() else None
+        item = {
+            "year": year,
+            "area": area,
+            "table": table,
+            "row": row,
+            "column": column,
+            "value": number,
+            "status": "value" if number is not None else value,
+            "revised": marker == REVISED,
+        }
+        yield ("," if n else "") + "\n" + json.dumps(item)
+    yield "\n]\n"
+
+
+# --- The spreadsheet ------------------------------------------------------------------------
+
+
+def year_workbook(year: ReportingYear) -> IO[bytes]:
+    """The year's published figures as an XLSX laid out as the Analysis Function advises.
+
+    A cover sheet, a contents sheet, a notes sheet, then one table per sheet with a single
+    header row, no merged cells and no blank rows within tables. Written in openpyxl's
+    write-only mode to a temporary file, which is returned open at its start.
+    """
+    template = year.template
+    revisions = list(
+        current_revisions()
+        .filter(report__year=year)
+        .select_related("report__area")
+        .order_by("report__area__name")
+    )
+    values = _values_by_revision(revisions)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    title_font = Font(bold=True, size=14)
+
+    def title(sheet: object, text: str) -> None:
+        cell = _cell(sheet, text, title_font)
+        sheet.append([cell])
+
+    cover = book.create_sheet("Cover_sheet")
+    title(cover, f"MAPPA annual reports: statistics for England and Wales, {year}")
+    for line in [
+        f"Figures for 1 April {year.start_year} to 31 March {year.period_end.year}, as published "
+        "by each Multi-Agency Public Protection Arrangements (MAPPA) area.",
+        f"This spreadsheet holds the figures of the {len(revisions)} of "
+        f"{Area.objects.count()} areas whose report was published when it was made.",
+        f"Made on {timezone.localtime():%d %B %Y at %H:%M}.",
+        "Source: MAPPA Portal. The figures are counts for whole areas: the service holds no "
+        "information about individual people.",
+        "The Notes worksheet explains the codes used in the tables.",
+    ]:
+        cover.append([line])
+
+    contents = book.create_sheet("Contents")
+    title(contents, "Contents")
+    contents.append(["This worksheet lists the tables in this spreadsheet."])
+    contents.append([_cell(contents, h, bold) for h in ("Worksheet", "Table")])
+    for n, table in enumerate(template.tables, 1):
+        contents.append([f"Table_{n}", table.title_for(year.snapshot_date)])
+
+    notes = book.create_sheet("Notes")
+    title(notes, "Notes")
+    notes.append(["This worksheet explains the codes used in the tables."])
+    notes.append([_cell(notes, h, bold) for h in ("Code", "Meaning")])
+    notes.append(["[z]", "Not applicable: the cell cannot have a figure (shown as - in reports)."])
+    notes.append(["[x]", "Not available."])
+    notes.append(["[c]", "Withheld (confidential)."])
+
+    for n, table in enumerate(template.tables, 1):
+        sheet = book.create_sheet(f"Table_{n}")
+        title(sheet, f"Table {n}: {table.title_for(year.snapshot_date)}, by area")
+        sheet.append(["This worksheet contains one table. Codes are explained in Notes."])
+        header = ["Area", "Nation", "Row"] + [c.label for c in table.columns]
+        sheet.append([_cell(sheet, h, bold) for h in header])
+        for revision in revisions:
+            area = revision.report.area
+            for group in table.groups:
+                for row in group.rows:
+                    label = f"{group.label}: {row.label}" if group.label else row.label
+                    cells = []
+                    for column in table.columns:
+                        status, value = values[revision.pk].get(
+                            CellRef(table.key, row.key, column.key), ("x", None)
+                        )
+                        cells.append(
+                            value if status == CellStatus.VALUE else SHORTHAND[CellStatus(status)]
+                        )
+                    sheet.append([area.name, area.get_nation_display(), label, *cells])
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    book.save(output)
+    output.seek(0)
+    return output
+
+
+def _cell(sheet: object, text: str, font: Font) -> object:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = font
+    return cell
+
+
+def _values_by_revision(revisions: list[PublishedRevision]) -> dict[int, dict]:
+    result: dict[int, dict] = {r.pk: {} for r in revisions}
+    figures = PublishedFigure.objects.filter(revision__in=list(result)).values_list(
+        "revision_id", "table", "row", "column", "status", "value"
+    )
+    for revision_id, table, row, column, status, value in figures.iterator(chunk_size=CHUNK):
+        result[revision_id][CellRef(table, row, column)] = (status, value)
+    return result

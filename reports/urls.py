@@ -16,8 +16,23 @@ public_patterns = [
     path("", public.home, name="home"),
     path(f"{REPORT}/", public.report_detail, name="report"),
     path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
-    path(f"{REPORT}/figures.csv", public.report_csv, name="report-csv"),
+    path(f"{REPORT}/figures.csv", public.report_download, {"fmt": "csv"}, name="report-csv"),
+    path(f"{REPORT}/figures.json", public.report_download, {"fmt": "json"}, name="report-json"),
+    path("reports/<year:year>/figures.csv", public.year_download, {"fmt": "csv"}, name="year-csv"),
+    path(
+        "reports/<year:year>/figures.json", public.year_download, {"fmt": "json"}, name="year-json"
+    ),
+    path(
+        "reports/<year:year>/figures.xlsx", public.year_download, {"fmt": "xlsx"}, name="year-xlsx"
+    ),
+    path("data/", public.data_dictionary, name="data"),
+    path("data/all-years.csv", public.all_download, {"fmt": "csv"}, name="all-csv"),
+    path("data/all-years.json", public.all_download, {"fmt": "json"}, name="all-json"),
     path("releases/", public.release_calendar, name="releases"),
+    path("reports/<year:year>/", public.national_summary, name="national"),
+    path("reports/<year:year>/compare/", public.compare_areas, name="compare"),
+    path("areas/", public.area_list, name="areas"),
+    path("areas/<slug:area>/", public.area_detail, name="area"),
 ]
 
 manage_patterns = [

@@ -2,12 +2,15 @@
 
 from itertools import groupby
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..exports import csv_lines, first_revision_values, revision_rows
-from ..models import AnnualReport, PublishedRevision, ReportingYear, Signatory
+from .. import statistics
+from ..access import get_year
+from ..charts import line_chart
+from ..exports import csv_lines, json_chunks, published_rows, year_workbook
+from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,14 +35,133 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     return _render_revision(request, revision, revisions)
 
 
-def report_csv(request: HttpRequest, year: str, area: str) -> StreamingHttpResponse:
-    """The current published figures of a report as tidy CSV; revised figures marked [r]."""
+def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> StreamingHttpResponse:
+    """The current published figures of a report, as tidy CSV or JSON."""
     revision = _public_revisions(year, area)[-1]
-    rows = revision_rows(revision, first_revision_values(revision))
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    name = f"mappa-{revision.report.year.label}-{revision.report.area.slug}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    revisions = PublishedRevision.objects.filter(pk=revision.pk)
+    return _download(
+        revisions, fmt, f"mappa-{revision.report.year.label}-{revision.report.area.slug}"
+    )
+
+
+def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
+    """Every published figure of a year, as tidy CSV or JSON, or as a spreadsheet."""
+    year_obj = get_year(year)
+    name = f"mappa-{year_obj.label}"
+    if fmt == "xlsx":
+        response = FileResponse(
+            year_workbook(year_obj),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        return response
+    return _download(statistics.current_revisions().filter(report__year=year_obj), fmt, name)
+
+
+def all_download(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """Every published figure of every year."""
+    return _download(statistics.current_revisions(), fmt, "mappa-all-years")
+
+
+def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
+    rows = published_rows(revisions)
+    if fmt == "json":
+        body, content_type = json_chunks(rows), "application/json"
+    else:
+        body, content_type = csv_lines(rows), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+def data_dictionary(request: HttpRequest) -> HttpResponse:
+    """What the downloads hold: every column, code, table, row and column key."""
+    from ..imports import FIGURE_COLUMNS
+    from ..returns import TEMPLATES
+
+    years = ReportingYear.objects.filter(reports__in=AnnualReport.objects.published()).distinct()
+    return render(
+        request,
+        "reports/data.html",
+        {"templates": TEMPLATES.values(), "years": years, "columns": FIGURE_COLUMNS},
+    )
+
+
+def national_summary(request: HttpRequest, year: str) -> HttpResponse:
+    """The year's tables summed over every area published for it."""
+    year_obj = get_year(year)
+    summary = statistics.national_summary(year_obj)
+    context = {
+        "year": year_obj,
+        "summary": summary,
+        "area_count": Area.objects.count(),
+        "tables": year_obj.template.layout(summary.values, year_obj.snapshot_date),
+    }
+    return render(request, "reports/national_summary.html", context)
+
+
+SORTS = {
+    "area": lambda row: row.area.name,
+    "total": lambda row: row.total,
+    "rsos": lambda row: row.rsos,
+    "rate": lambda row: row.rate,
+    "share": lambda row: row.level_2_3_share,
+}
+
+
+def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
+    """Every published area side by side for a year, sortable by any column."""
+    year_obj = get_year(year)
+    sort = request.GET.get("sort", "area")
+    sort = sort if sort in SORTS else "area"
+    descending = request.GET.get("order") == "descending"
+    rows = statistics.compare_areas(year_obj)
+    key = SORTS[sort]
+    # Figures not available sort last whichever way.
+    known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
+    rows = known + [r for r in rows if key(r) is None]
+    columns = [
+        ("area", "Area"),
+        ("total", "MAPPA-eligible offenders on 31 March"),
+        ("rsos", "Registered sex offenders on 31 March"),
+        ("rate", "RSOs per 100,000 population"),
+        ("share", "Share managed at Level 2 or 3 (%)"),
+    ]
+    context = {
+        "year": year_obj,
+        "rows": rows,
+        "sort": sort,
+        "descending": descending,
+        "columns": columns,
+    }
+    return render(request, "reports/compare.html", context)
+
+
+def area_list(request: HttpRequest) -> HttpResponse:
+    """The 42 areas, and which have published reports."""
+    published = set(AnnualReport.objects.published().values_list("area_id", flat=True))
+    areas = [(area, area.pk in published) for area in Area.objects.all()]
+    return render(request, "reports/area_list.html", {"areas": areas})
+
+
+def area_detail(request: HttpRequest, area: str) -> HttpResponse:
+    """An area over time: its published reports and trend charts of the main figures."""
+    try:
+        area_obj = Area.objects.get(slug=area)
+    except Area.DoesNotExist:
+        raise Http404("No such area.") from None
+    years, series = statistics.area_trends(area_obj)
+    charts = [
+        {
+            "label": label,
+            "points": points,
+            "chart": line_chart([(p.year.label, p.value) for p in points]),
+        }
+        for label, points in series
+    ]
+    context = {"area": area_obj, "years": years, "charts": charts}
+    return render(request, "reports/area_detail.html", context)
 
 
 def release_calendar(request: HttpRequest) -> HttpResponse:
