@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -85,15 +86,36 @@ class ReportingYearForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         day, time = cleaned.get("release_date"), cleaned.get("release_time") or RELEASE_TIME
-        self.instance.release_at = (
-            timezone.make_aware(datetime.datetime.combine(day, time)) if day else None
+        self.release_at = timezone.make_aware(datetime.datetime.combine(day, time)) if day else None
+        waiting = self.instance.pk and PublishedRevision.objects.filter(
+            report__year=self.instance, published_at__gt=timezone.now()
         )
+        if self.release_at is None and waiting and waiting.exists():
+            self.add_error(
+                "release_date",
+                "Some of this year's reports are published and waiting for the release: "
+                "give a new release date rather than none.",
+            )
         return cleaned
+
+    def save(self, commit: bool = True) -> ReportingYear:
+        year = super().save(commit=commit)
+        if commit:
+            workflow.set_release_time(year, self.release_at)
+        else:
+            year.release_at = self.release_at
+        return year
 
 
 @admin.register(ReportingYear)
 class ReportingYearAdmin(admin.ModelAdmin):
     form = ReportingYearForm
+
+    def save_model(self, request: HttpRequest, obj: ReportingYear, form: Any, change: bool) -> None:
+        obj.save()
+        # Moving the release moves the reports already published and waiting for it.
+        workflow.set_release_time(obj, form.release_at)
+
     list_display = ["label", "return_template", "is_open", "deadline", "release_at"]
     list_filter = ["is_open"]
     actions = ["open_years", "close_years"]
@@ -140,9 +162,10 @@ class PortalUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
 
 
-class SignatoryInline(admin.TabularInline):
+class SignatoryInline(ReadOnlyInline):
     model = Signatory
-    extra = 0
+    fields = ["section", "name", "job_title", "organisation", "order"]
+    readonly_fields = fields
 
 
 class FigureInline(ReadOnlyInline):
@@ -176,11 +199,24 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
     inlines = [SignatoryInline, EventInline, RevisionInline, FigureInline]
     actions = ["approve", "publish", "export_figures_csv", "export_figures_xlsx"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: AnnualReport = None) -> list[str]:
+        # Content changes only through the coordinators' checked forms (with their lost-update
+        # protection) and the workflow; here it is read, and moved on with the actions.
+        return [field.name for field in AnnualReport._meta.fields]
+
     def has_change_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
         # Published reports are immutable; corrections reopen them through the workflow.
         if obj is not None and obj.status == AnnualReport.Status.PUBLISHED:
             return False
         return super().has_change_permission(request, obj)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """Old versions can be read, never restored: that would bypass the workflow."""
+        if request.method != "GET":
+            raise PermissionDenied("Old versions of a report cannot be restored.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     @admin.display(description="Review")
     def review_link(self, report: AnnualReport) -> str:
@@ -267,6 +303,10 @@ class FigureAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # All or nothing at the confirmation step too, not only in the preview.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("reports.import_figures")

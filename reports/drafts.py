@@ -49,9 +49,18 @@ def editor_name(report: AnnualReport) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def accepts_changes(report: AnnualReport) -> bool:
+    """Whether the report's year lets coordinators change it.
+
+    An open year does; so does any year for a published report reopened for a correction,
+    since corrections usually come after the year has closed.
+    """
+    return report.year.is_open or report.revisions.exists()
+
+
 def is_editable(report: AnnualReport) -> bool:
-    """Whether coordinators can change the report: a draft or returned one in an open year."""
-    return report.status in EDITABLE_STATUSES and report.year.is_open
+    """Whether coordinators can change the report: draft or returned, in a year that allows it."""
+    return report.status in EDITABLE_STATUSES and accepts_changes(report)
 
 
 def not_editable_reason(report: AnnualReport) -> str:

@@ -66,8 +66,7 @@ def parse_figures_csv(text: str) -> list[ParsedReturn]:
     areas = {area.slug: area for area in Area.objects.all()}
     returns: dict[tuple[int, int], ParsedReturn] = {}
     problems: list[str] = []
-    for record in reader:
-        line = reader.line_num
+    for line, record in enumerate(reader, start=2):  # records, counted as tablib does
         if None in record or any(record.get(name) is None for name in header):
             problems.append(f"Line {line}: expected {len(FIGURE_COLUMNS)} values.")
             continue

@@ -352,8 +352,14 @@ class ReportEvent(models.Model):
 
 class PublishedRevisionQuerySet(models.QuerySet):
     def public(self) -> PublishedRevisionQuerySet:
-        """Revisions whose release time has come: the only thing public pages read."""
-        return self.filter(published_at__lte=timezone.now())
+        """Revisions whose time has come: the only thing public pages read.
+
+        Never before the year's announced release time, whatever the revision says.
+        """
+        now = timezone.now()
+        return self.filter(published_at__lte=now).filter(
+            Q(report__year__release_at__isnull=True) | Q(report__year__release_at__lte=now)
+        )
 
 
 class PublishedRevision(models.Model):

@@ -88,7 +88,8 @@ def _send_on_commit(messages: list[tuple[str, str, list[str]]]) -> None:
         if recipients
     ]
     if batch:
-        transaction.on_commit(lambda: send_mass_mail(batch, fail_silently=False))
+        # robust: a mail server failure is logged, and never turns a committed move into an error.
+        transaction.on_commit(lambda: send_mass_mail(batch, fail_silently=False), robust=True)
 
 
 def send_deadline_reminders(today: datetime.date) -> int:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
 from import_export import fields, resources
 from tablib import Dataset
 
@@ -77,8 +79,13 @@ class FigureResource(resources.ModelResource):
     # --- import ----------------------------------------------------------------------------
 
     def before_import(self, dataset: Dataset, **kwargs: Any) -> None:
-        """Check the whole file first: every line's problems, and the rules per report."""
+        """Check the whole file first: every line's problems, and the rules per report.
+
+        Lines are counted as records: the header is line 1, the first figure line 2.
+        """
         self._line_problems = {}
+        self._reported: set[int] = set()
+        self._user = kwargs.get("user")
         try:
             parsed = parse_figures_csv(_as_csv(dataset))
         except FigureImportError as error:
@@ -113,10 +120,34 @@ class FigureResource(resources.ModelResource):
                     self._add_problem(f"Line {line}: {problem.message}")
             if report is None:
                 report = AnnualReport.objects.create(year=item.year, area=item.area)
+            elif not self._line_problems and not self._claim(report):
+                self._add_problem(
+                    f"Line {min(item.lines.values())}: the {item.area} {item.year} report "
+                    "changed while the file was being checked: import it again."
+                )
             self._reports[key] = report
         reports = list(self._reports.values())
         for figure in Figure.objects.filter(report__in=reports):
             self._existing[(figure.report_id, figure.ref)] = figure
+
+    def _claim(self, report: AnnualReport) -> bool:
+        """Take the report's version, as a coordinator's save does, so no update is lost.
+
+        A coordinator's page opened before the import then gets a conflict on saving; the
+        row stays locked (on PostgreSQL) until the import's transaction ends.
+        """
+        claimed = AnnualReport.objects.filter(
+            pk=report.pk, version=report.version, status__in=IMPORTABLE
+        ).update(version=F("version") + 1, last_edited_by=self._user, updated_at=timezone.now())
+        return bool(claimed)
+
+    def after_import(self, dataset: Dataset, result: Any, **kwargs: Any) -> None:
+        """A problem no row reported (a header with no rows, say) still fails the import."""
+        unreported = sorted(set(self._line_problems) - self._reported - {1})
+        header = self._line_problems.get(1) if 2 not in self._reported else None
+        if unreported or header:
+            messages = header or [m for line in unreported for m in self._line_problems[line]]
+            raise FigureImportError(messages)
 
     def _add_problem(self, message: str) -> None:
         line = int(message.split(":", 1)[0].removeprefix("Line ").strip() or 0)
@@ -130,6 +161,7 @@ class FigureResource(resources.ModelResource):
         if line == 2 and 1 in self._line_problems:  # a header problem stops every row
             problems = self._line_problems[1] + (problems or [])
         if problems:
+            self._reported.add(line)
             raise ValidationError(problems)
 
     def get_or_init_instance(self, instance_loader: Any, row: dict) -> tuple[Figure, bool]:

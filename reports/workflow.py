@@ -14,6 +14,7 @@ Publishing freezes the report into a `PublishedRevision`, the only thing public 
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,12 +23,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import access, notifications
-from .drafts import EditConflict
-from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent
+from .drafts import EditConflict, accepts_changes
+from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent, ReportingYear
 from .returns import CellRef
 from .validation import Problem, check_changes, check_figures
 
 Status = AnnualReport.Status
+logger = logging.getLogger(__name__)
 COORDINATOR, ADMIN = "coordinator", "admin"
 
 
@@ -114,7 +116,7 @@ def allowed(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
     if report.status not in transition.sources:
         return False
     if transition.role == COORDINATOR:
-        return access.can_edit_area(user, report.area) and report.year.is_open
+        return access.can_edit_area(user, report.area) and accepts_changes(report)
     return access.is_national_admin(user)
 
 
@@ -188,7 +190,8 @@ def publish_revision(
             raise TransitionRefused(
                 f"Set the release date and time for {report.year} before publishing its reports."
             )
-        at = release if number == 1 and release > now else now
+        # Nothing of a year goes public before its announced release, corrections included.
+        at = release if release is not None and release > now else now
     reason = ""
     if number > 1:
         reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
@@ -229,6 +232,22 @@ def publish_revision(
     return revision
 
 
+@transaction.atomic
+def set_release_time(year: ReportingYear, release_at: datetime.datetime | None) -> None:
+    """Announce (or move) a year's release; revisions waiting for it move with it."""
+    now = timezone.now()
+    waiting = PublishedRevision.objects.filter(report__year=year, published_at__gt=now)
+    if release_at is None and waiting.exists():
+        raise TransitionRefused(
+            f"Some {year} reports are published and waiting for the release: give a new "
+            "release time rather than none."
+        )
+    if release_at is not None:
+        waiting.update(published_at=max(release_at, now))
+    year.release_at = release_at
+    year.save(update_fields=["release_at"])
+
+
 def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
     """Publish every approved report whose year's release time has come.
 
@@ -241,10 +260,15 @@ def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
     ).select_related("year", "area")
     released = []
     for report in due:
-        with transaction.atomic():
-            _move(report, TRANSITIONS["publish"], None, report.version)
-            publish_revision(report, None)
-            notifications.after_move(report, "publish", "")
+        try:
+            with transaction.atomic():
+                _move(report, TRANSITIONS["publish"], None, report.version)
+                publish_revision(report, None)
+                notifications.after_move(report, "publish", "")
+        except (TransitionRefused, EditConflict):
+            # Someone moved it at the same moment: their move stands; carry on with the rest.
+            logger.warning("Release of %s skipped: it changed meanwhile.", report)
+            continue
         released.append(report)
     return released
 

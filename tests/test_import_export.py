@@ -232,3 +232,60 @@ def test_admin_exports_the_selected_reports_figures(staff):
 
 def test_coordinators_cannot_import(kent):
     assert kent.get("/admin/reports/figure/import/").status_code == 302
+
+
+def test_a_header_without_rows_is_refused_not_reported_as_success(tmp_path, db):
+    with pytest.raises(CommandError, match="Line 1: the columns must be"):
+        import_text(tmp_path, "area,year,value\n")
+
+
+def test_lines_are_counted_as_records(tmp_path, db):
+    make_year(2010)
+    text = (
+        "year,area,table,row,column,value\n"
+        '2010-11,"kent",restrictive_orders,sopos,number,146\n'
+        "2010-11,kent,restrictive_orders,nos,number,-4\n"
+    )
+    with pytest.raises(CommandError, match="Line 3: “-4”"):
+        import_text(tmp_path, text)
+
+
+def test_admin_confirmation_imports_nothing_if_a_report_changed_after_the_preview(staff):
+    make_year(2010)
+    essex = make_report("essex", year=make_year(2010), status=Status.DRAFT, figures={})
+    make_report("kent", year=make_year(2010), status=Status.DRAFT, figures={})
+    text = (
+        "year,area,table,row,column,value\n"
+        "2010-11,essex,restrictive_orders,sopos,number,146\n"
+        "2010-11,kent,restrictive_orders,sopos,number,147\n"
+    )
+    html = upload(staff, text).content.decode()
+    form = {
+        name: value
+        for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', html)
+        if name != "csrfmiddlewaretoken"
+    }
+    AnnualReport.objects.filter(area__slug="kent").update(status=Status.SUBMITTED)
+    staff.post("/admin/reports/figure/process_import/", form)
+    assert not Figure.objects.filter(table="restrictive_orders", row="sopos").exists()
+    assert essex.figures.filter(status="value").count() == 0
+
+
+def test_history_in_the_admin_can_be_read_but_not_restored(staff_superuser):
+    client, report = staff_superuser
+    record = report.history.earliest()
+    url = f"/admin/reports/annualreport/{report.pk}/history/{record.history_id}/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"foreword": "HACKED"})
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.foreword != "HACKED"
+    assert report.status == Status.PUBLISHED
+
+
+@pytest.fixture
+def staff_superuser(db):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("root@example.gov.uk", password="x" * 20)
+    return signed_in(user), make_report("kent", year=make_year(2010), status=Status.PUBLISHED)

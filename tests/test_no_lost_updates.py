@@ -87,3 +87,35 @@ def test_concurrent_saves_of_the_same_version_cannot_both_win():
     draft.refresh_from_db()
     assert draft.version == 2
     assert draft.foreword in {f"Words of {user.username}" for user in users}
+
+
+@pytest.mark.django_db
+def test_signatories_conflict_can_be_resolved_by_saving_again(kent, draft):
+    other = signed_in(make_user("sam@kent.example.gov.uk", areas=("kent",)))
+    url = "/manage/reports/2011-12/kent/signatories/"
+    form = {
+        "signatories-TOTAL_FORMS": "1",
+        "signatories-INITIAL_FORMS": "0",
+        "signatories-0-name": "Alan Pughsley",
+        "signatories-0-job_title": "Chief Constable",
+        "signatories-0-section": "foreword",
+    }
+    other.post(INTRO, {"version": draft.version, "title": "", "text": "Sam's words."})
+    response = kent.post(url, {**form, "report-version": draft.version})
+    assert "changed this report" in response.content.decode()
+    fresh = AnnualReport.objects.get(pk=draft.pk).version
+    assert f'name="report-version" value="{fresh}"' in response.content.decode()
+    assert kent.post(url, {**form, "report-version": fresh}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_import_takes_the_version_so_a_stale_page_cannot_overwrite_it(kent, draft, tmp_path):
+    from django.core.management import call_command
+
+    page_version = draft.version  # Kim opens the table
+    path = tmp_path / "figures.csv"
+    path.write_text("year,area,table,row,column,value\n2011-12,kent,rso_breaches,rsos,number,999\n")
+    call_command("import_figures", str(path), verbosity=0)
+    response = kent.post(TABLE, {"version": page_version, "cell__rsos__number": "5"})
+    assert "Your changes have not been saved" in response.content.decode()
+    assert draft.cell_values()[CellRef("rso_breaches", "rsos", "number")] == CellValue.of(999)

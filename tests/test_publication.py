@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from reports import workflow
-from reports.models import AnnualReport, PublishedRevision
+from reports.models import AnnualReport, PublishedRevision, ReportingYear
 from tests.factories import make_report, make_year, open_year
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,10 @@ def test_approved_reports_go_public_together_at_the_release_time(client, nationa
     # At the release time the timer publishes the rest; both are then public.
     later = release + datetime.timedelta(minutes=1)
     assert workflow.release_due(later) == [essex]
-    PublishedRevision.objects.update(published_at=timezone.now())  # time passes
+    # Time passes: the release time and the revisions' times are now behind us.
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    ReportingYear.objects.filter(pk=year.pk).update(release_at=past)
+    PublishedRevision.objects.update(published_at=past)
     assert client.get(KENT).status_code == 200
     assert client.get("/reports/2011-12/essex/").status_code == 200
 
@@ -128,3 +131,86 @@ def test_release_calendar_lists_announced_releases(client):
 
 def test_release_calendar_says_when_nothing_is_announced(client, db):
     assert "No releases are announced at the moment." in client.get("/releases/").content.decode()
+
+
+def test_a_correction_before_the_release_waits_for_the_release(client, national_admin, kent):
+    release = timezone.now() + datetime.timedelta(days=10)
+    year = open_year(2011, release_at=release)
+    report = approved("kent", year)
+    workflow.perform(report, "publish", national_admin, report.version)
+    workflow.perform(report, "reopen", national_admin, report.version, "Fixed early.")
+    report.refresh_from_db()
+    kent.post("/manage/reports/2011-12/kent/check/", {"version": report.version})
+    report.refresh_from_db()
+    workflow.perform(report, "approve", national_admin, report.version)
+    report.refresh_from_db()
+    workflow.perform(report, "publish", national_admin, report.version)
+    assert report.revisions.get(number=2).published_at == release
+    assert client.get(KENT).status_code == 404
+    assert client.get("/reports/2011-12/kent/figures.csv").status_code == 404
+    assert "2011-12" not in client.get("/").content.decode()
+
+
+def test_moving_the_release_moves_reports_waiting_for_it(client, national_admin):
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    year = open_year(2011, release_at=soon)
+    report = approved("kent", year)
+    workflow.perform(report, "publish", national_admin, report.version)
+    later = soon + datetime.timedelta(days=30)
+    workflow.set_release_time(year, later)
+    assert report.revisions.get().published_at == later
+    with pytest.raises(workflow.TransitionRefused, match="give a new release time"):
+        workflow.set_release_time(year, None)
+    # Even a revision whose own time has come stays private until the year's release.
+    PublishedRevision.objects.update(published_at=timezone.now() - datetime.timedelta(days=1))
+    assert client.get(KENT).status_code == 404
+
+
+def test_release_timer_carries_on_when_one_report_cannot_be_published(monkeypatch):
+    due = open_year(2011, release_at=timezone.now() - datetime.timedelta(minutes=1))
+    kent, essex = approved("kent", due), approved("essex", due)
+    publish = workflow.publish_revision
+
+    def someone_moved_kent_meanwhile(report, user, at=None):
+        if report.pk == kent.pk:
+            raise workflow.TransitionRefused("This report is already returned.")
+        return publish(report, user, at)
+
+    monkeypatch.setattr(workflow, "publish_revision", someone_moved_kent_meanwhile)
+    assert workflow.release_due() == [essex]
+    kent.refresh_from_db()
+    assert kent.status == Status.APPROVED  # its move was rolled back, not half made
+
+
+def test_email_failure_never_turns_a_committed_move_into_an_error(national, settings):
+    settings.EMAIL_BACKEND = "tests.test_publication.FailingBackend"
+    year = open_year(2011, release_at=timezone.now() - datetime.timedelta(days=1))
+    report = make_report("kent", year=year, status=Status.SUBMITTED)
+    response = national.post(
+        "/manage/reports/2011-12/kent/actions/approve/", {"approve-version": report.version}
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == Status.APPROVED
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_reopened_report_of_a_closed_year_can_be_corrected(kent, national_admin):
+    year = make_year(2010)  # closed
+    year.release_at = timezone.now() - datetime.timedelta(days=1)
+    year.save()
+    report = make_report("kent", year=year, status=Status.APPROVED)
+    workflow.perform(report, "publish", national_admin, report.version)
+    workflow.perform(report, "reopen", national_admin, report.version, "Corrected.")
+    report.refresh_from_db()
+    assert kent.get("/manage/reports/2010-11/kent/introduction/").status_code == 200
+    kent.post("/manage/reports/2010-11/kent/check/", {"version": report.version})
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED

@@ -233,7 +233,7 @@ def _save_or_conflict(request: HttpRequest, form: object, save: object) -> bool:
         form.add_error(None, str(conflict))
         # The person has now been told; saving again deliberately is allowed.
         form.data = form.data.copy()
-        form.data["version"] = conflict.current.version
+        form.data[form.add_prefix("version")] = conflict.current.version
         return False
     except drafts.NotEditable as refused:
         form.add_error(None, str(refused))
