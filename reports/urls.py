@@ -14,6 +14,8 @@ REPORT = "reports/<year:year>/<slug:area>"
 
 public_patterns = [
     path("", public.home, name="home"),
+    # Before the report pattern, which would otherwise take "compare" for an area.
+    path("reports/<year:year>/compare/", public.compare_areas, name="compare"),
     path(f"{REPORT}/", public.report_detail, name="report"),
     path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
     path(f"{REPORT}/figures.csv", public.report_download, {"fmt": "csv"}, name="report-csv"),
@@ -30,7 +32,6 @@ public_patterns = [
     path("data/all-years.json", public.all_download, {"fmt": "json"}, name="all-json"),
     path("releases/", public.release_calendar, name="releases"),
     path("reports/<year:year>/", public.national_summary, name="national"),
-    path("reports/<year:year>/compare/", public.compare_areas, name="compare"),
     path("areas/", public.area_list, name="areas"),
     path("areas/<slug:area>/", public.area_detail, name="area"),
 ]

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from .. import statistics
 from ..access import get_year
+from ..caching import public_cache
 from ..charts import line_chart
 from ..exports import csv_lines, json_chunks, published_rows, year_workbook
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 
 
+@public_cache
 def home(request: HttpRequest) -> HttpResponse:
     """What MAPPA Portal is, and the published reports by year and area."""
     reports = AnnualReport.objects.published().select_related("area", "year")
@@ -20,12 +22,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"reports_by_year": by_year})
 
 
+@public_cache
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
     revisions = _public_revisions(year, area)
     return _render_revision(request, revisions[-1], revisions)
 
 
+@public_cache
 def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> HttpResponse:
     """An earlier (or the current) published revision, readable at its own address."""
     revisions = _public_revisions(year, area)
@@ -35,6 +39,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     return _render_revision(request, revision, revisions)
 
 
+@public_cache
 def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> StreamingHttpResponse:
     """The current published figures of a report, as tidy CSV or JSON."""
     revision = _public_revisions(year, area)[-1]
@@ -44,6 +49,7 @@ def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> Str
     )
 
 
+@public_cache
 def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
     """Every published figure of a year, as tidy CSV or JSON, or as a spreadsheet."""
     year_obj = get_year(year)
@@ -59,6 +65,7 @@ def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
     return _download(statistics.current_revisions().filter(report__year=year_obj), fmt, name)
 
 
+@public_cache
 def all_download(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     """Every published figure of every year."""
     return _download(statistics.current_revisions(), fmt, "mappa-all-years")
@@ -75,6 +82,7 @@ def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
     return response
 
 
+@public_cache
 def data_dictionary(request: HttpRequest) -> HttpResponse:
     """What the downloads hold: every column, code, table, row and column key."""
     from ..imports import FIGURE_COLUMNS
@@ -88,6 +96,7 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_cache
 def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     """The year's tables summed over every area published for it."""
     year_obj = get_year(year)
@@ -110,6 +119,7 @@ SORTS = {
 }
 
 
+@public_cache
 def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     """Every published area side by side for a year, sortable by any column."""
     year_obj = get_year(year)
@@ -138,6 +148,7 @@ def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     return render(request, "reports/compare.html", context)
 
 
+@public_cache
 def area_list(request: HttpRequest) -> HttpResponse:
     """The 42 areas, and which have published reports."""
     published = set(AnnualReport.objects.published().values_list("area_id", flat=True))
@@ -145,6 +156,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/area_list.html", {"areas": areas})
 
 
+@public_cache
 def area_detail(request: HttpRequest, area: str) -> HttpResponse:
     """An area over time: its published reports and trend charts of the main figures."""
     try:
@@ -164,6 +176,7 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
     return render(request, "reports/area_detail.html", context)
 
 
+@public_cache
 def release_calendar(request: HttpRequest) -> HttpResponse:
     """Announced release dates of the years' reports, upcoming first."""
     now = timezone.now()

@@ -1,0 +1,183 @@
+"""The read-only JSON API, /api/v1/: published figures for analysts and other systems.
+
+django-ninja generates the OpenAPI document (/api/v1/openapi.json) from these typed
+endpoints. Like the public pages, it reads only current public revisions.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from . import statistics
+from .exports import published_rows
+from .models import Area, PublishedRevision, ReportingYear
+
+api = NinjaAPI(
+    title="MAPPA Portal API",
+    version="1",
+    description=(
+        "Published MAPPA annual report figures for England and Wales. Read-only. Figures are "
+        "counts for whole areas; `status` is `value` for a number, or a GSS code: `[z]` not "
+        "applicable, `[x]` not available, `[c]` withheld."
+    ),
+    urls_namespace="api",
+    # Swagger UI would load scripts from a CDN; the OpenAPI document is what clients need.
+    docs_url=None,
+)
+
+
+class YearOut(Schema):
+    label: str
+    period_start: datetime.date
+    period_end: datetime.date
+    release_at: datetime.datetime | None
+    published_areas: int
+
+
+class AreaOut(Schema):
+    slug: str
+    name: str
+    nation: str
+
+
+class FigureOut(Schema):
+    table: str
+    row: str
+    column: str
+    value: int | None
+    status: str
+    revised: bool
+
+
+class RevisionOut(Schema):
+    year: str
+    area: str
+    area_name: str
+    revision: int
+    published_at: datetime.datetime
+    revision_reason: str
+
+
+class ReportOut(RevisionOut):
+    figures: list[FigureOut]
+
+
+class NationalOut(Schema):
+    year: str
+    published_areas: list[str]
+    rate_per_100000: int | None
+    figures: list[FigureOut]
+
+
+def _year(label: str) -> ReportingYear:
+    start = ReportingYear.start_year_from_label(label)
+    year = ReportingYear.objects.filter(start_year=start).first() if start else None
+    if year is None:
+        raise HttpError(404, f"There is no reporting year “{label}”.")
+    return year
+
+
+def _revision_out(revision: PublishedRevision) -> dict:
+    return {
+        "year": revision.report.year.label,
+        "area": revision.report.area.slug,
+        "area_name": revision.report.area.name,
+        "revision": revision.number,
+        "published_at": revision.published_at,
+        "revision_reason": revision.reason,
+    }
+
+
+def _figures(revisions: object) -> list[dict]:
+    figures = []
+    for _, _, table, row, column, value, marker in published_rows(revisions):
+        number = int(value) if value.isdigit() else None
+        figures.append(
+            {
+                "table": table,
+                "row": row,
+                "column": column,
+                "value": number,
+                "status": "value" if number is not None else value,
+                "revised": bool(marker),
+            }
+        )
+    return figures
+
+
+@api.get("/years", response=list[YearOut], summary="Reporting years")
+def years(request: HttpRequest) -> list[dict]:
+    counts: dict[int, int] = {}
+    for year_id in statistics.current_revisions().values_list("report__year_id", flat=True):
+        counts[year_id] = counts.get(year_id, 0) + 1
+    return [
+        {
+            "label": year.label,
+            "period_start": year.period_start,
+            "period_end": year.period_end,
+            "release_at": year.release_at,
+            "published_areas": counts.get(year.pk, 0),
+        }
+        for year in ReportingYear.objects.all()
+    ]
+
+
+@api.get("/areas", response=list[AreaOut], summary="The 42 MAPPA areas")
+def areas(request: HttpRequest) -> list[dict]:
+    return [
+        {"slug": a.slug, "name": a.name, "nation": a.get_nation_display()}
+        for a in Area.objects.all()
+    ]
+
+
+@api.get("/reports/{year}", response=list[RevisionOut], summary="Published reports of a year")
+def reports(request: HttpRequest, year: str) -> list[dict]:
+    revisions = (
+        statistics.current_revisions()
+        .filter(report__year=_year(year))
+        .select_related("report__area", "report__year")
+        .order_by("report__area__name")
+    )
+    return [_revision_out(r) for r in revisions]
+
+
+@api.get("/reports/{year}/{area}", response=ReportOut, summary="A published report's figures")
+def report(request: HttpRequest, year: str, area: str) -> dict:
+    revisions = statistics.current_revisions().filter(
+        report__year=_year(year), report__area__slug=area
+    )
+    revision = revisions.select_related("report__area", "report__year").first()
+    if revision is None:
+        raise HttpError(404, f"No published {year} report for “{area}”.")
+    return {**_revision_out(revision), "figures": _figures(revisions)}
+
+
+@api.get("/national/{year}", response=NationalOut, summary="A year's national summary")
+def national(request: HttpRequest, year: str) -> dict:
+    year_obj = _year(year)
+    summary = statistics.national_summary(year_obj)
+    figures = []
+    for ref, _ in year_obj.template.cells():
+        value = summary.values.get(ref)
+        if value is None:
+            continue
+        figures.append(
+            {
+                "table": ref.table,
+                "row": ref.row,
+                "column": ref.column,
+                "value": value.value,
+                "status": "value" if value.value is not None else value.shorthand,
+                "revised": False,
+            }
+        )
+    return {
+        "year": year_obj.label,
+        "published_areas": [a.slug for a in summary.areas],
+        "rate_per_100000": summary.rate.rate if summary.rate else None,
+        "figures": figures,
+    }
