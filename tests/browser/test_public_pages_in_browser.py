@@ -43,6 +43,11 @@ def test_report_page_is_styled_as_a_govuk_service(site, page, screenshot, slug):
         "/reports/2010-11/kent/",
         "/reports/2010-11/cambridgeshire-and-peterborough/",
         "/releases/",
+        "/reports/2010-11/",
+        "/reports/2010-11/compare/",
+        "/areas/",
+        "/areas/kent/",
+        "/data/",
         "/nope/",
     ],
 )
@@ -56,3 +61,26 @@ def test_contents_links_move_focus_to_each_section(site, page):
     page.get_by_role("link", name="MAPPA statistics").click()
     expect(page).to_have_url(re.compile(r"#statistics$"))
     expect(page.locator("#statistics")).to_be_in_viewport()
+
+
+def test_printed_report_is_laid_out_like_the_document(site, page):
+    page.goto(f"{site}/reports/2010-11/kent/")
+    page.emulate_media(media="print")
+    for selector in (".govuk-header", ".govuk-footer", ".govuk-service-navigation"):
+        assert page.locator(selector).evaluate("e => getComputedStyle(e).display") == "none"
+    section = page.locator("section[aria-labelledby='statistics']")
+    assert section.evaluate("e => getComputedStyle(e).breakBefore") == "page"
+    table = page.locator("table.app-statistics-table").first
+    assert table.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def test_sortable_comparison_works_by_keyboard(site, page):
+    page.goto(f"{site}/reports/2010-11/compare/")
+    link = page.get_by_role("link", name="RSOs per 100,000 population")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("th[aria-sort='ascending']")).to_contain_text("RSOs per 100,000")
+    rows = page.locator("#compare tbody th").all_inner_texts()
+    assert rows == ["Cambridgeshire and Peterborough", "Kent"]
