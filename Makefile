@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: help install run test lint format migrations-check screenshots lock clean
+.PHONY: help install run test lint format bench lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint   ruff check, ruff format --check and a check for missing migrations"
+	@echo "make bench  the exports benchmark at 42 areas x 20 years and 10x (needs PostgreSQL)"
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/mappa_portal make bench
+bench: install
+	$(BIN)/python benchmarks/exports.py
 
 format: install
 	$(BIN)/ruff check --fix .
