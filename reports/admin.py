@@ -25,6 +25,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import drafts, workflow
+from .import_forms import FigureImportForm
 from .models import (
     RELEASE_TIME,
     AnnualReport,
@@ -290,6 +291,7 @@ class FigureAdmin(ImportExportMixin, admin.ModelAdmin):
 
     resource_classes = [FigureResource]
     formats = [CSV, XLSX]
+    import_form_class = FigureImportForm
     list_display = ["report", "table", "row", "column", "status", "value"]
     list_filter = ["report__year", "table", "status", "report__area"]
     list_select_related = ["report__area", "report__year"]

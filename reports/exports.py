@@ -100,11 +100,26 @@ def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    """CSV text, header first, a line at a time."""
+    """CSV text, header first, a line at a time; text that a spreadsheet would run is defused."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     yield writer.writerow(PUBLIC_COLUMNS)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+#: What spreadsheets take for the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
+
+    Figures are numbers and codes; area names and keys come from the national team. This is a
+    guard for the day a text field is added.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:

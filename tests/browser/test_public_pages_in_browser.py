@@ -84,3 +84,19 @@ def test_sortable_comparison_works_by_keyboard(site, page):
     expect(page.locator("th[aria-sort='ascending']")).to_contain_text("RSOs per 100,000")
     rows = page.locator("#compare tbody th").all_inner_texts()
     assert rows == ["Cambridgeshire and Peterborough", "Kent"]
+
+
+@pytest.mark.parametrize("path", ["/reports/2010-11/kent/", "/areas/kent/", "/account/sign-in/"])
+def test_pages_work_under_the_content_security_policy(site, browser, path):
+    """Without bypassing the policy: GOV.UK Frontend runs, and nothing is blocked."""
+    context = browser.new_context()
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    page.goto(f"{site}{path}")
+    page.wait_for_load_state("networkidle")
+    assert "govuk-frontend-supported" in page.evaluate("document.body.className")
+    assert violations == []
+    context.close()

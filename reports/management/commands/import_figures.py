@@ -4,10 +4,12 @@ from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from import_export.formats.base_formats import CSV, XLSX
 from tqdm import tqdm
 
+from reports.import_forms import check_import_file
 from reports.resources import FigureResource
 
 
@@ -26,6 +28,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, path: Path, dry_run: bool = False, **options: Any) -> None:
         file_format = XLSX() if path.suffix.lower() == ".xlsx" else CSV()
+        try:
+            with path.open("rb") as file:
+                check_import_file(path.name, path.stat().st_size, file.read(4096))
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from None
+        except ValidationError as refused:
+            raise CommandError(" ".join(refused.messages)) from None
         try:
             data = path.read_bytes() if file_format.is_binary() else path.read_text("utf-8-sig")
             dataset = file_format.create_dataset(data)
