@@ -126,7 +126,7 @@ def test_xlsx_import_reads_the_same_format(tmp_path, db):
 def test_unreadable_file_is_explained(tmp_path, db):
     path = tmp_path / "figures.xlsx"
     path.write_bytes(b"not a spreadsheet")
-    with pytest.raises(CommandError, match="Cannot read"):
+    with pytest.raises(CommandError, match="is not an Excel workbook"):
         call_command("import_figures", str(path), verbosity=0)
 
 
