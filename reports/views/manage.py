@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, drafts, workflow
 from ..forms import (
@@ -70,6 +70,7 @@ def report_url(name: str, report: AnnualReport, **extra: str) -> str:
 
 
 @login_required
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in person's areas and years, each report's status and what to do next."""
     if access.is_national_admin(request.user):
@@ -160,6 +161,7 @@ def _create_report(area: Area, year: ReportingYear, previous: AnnualReport | Non
 
 
 @login_required
+@require_safe
 def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The task list: each section with its status, and the way to check and submit."""
     report = access.get_report_for_viewing(request.user, year, area)
@@ -417,6 +419,7 @@ def check_answers(request: HttpRequest, year: str, area: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def history(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """Every change to the report: who, when, old and new."""
     report = access.get_report_for_viewing(request.user, year, area)

@@ -5,6 +5,7 @@ from itertools import groupby
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .. import statistics
 from ..access import get_year
@@ -14,6 +15,7 @@ from ..exports import csv_lines, json_chunks, published_rows, year_workbook
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 
 
+@require_safe
 @public_cache
 def home(request: HttpRequest) -> HttpResponse:
     """What MAPPA Portal is, and the published reports by year and area."""
@@ -22,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"reports_by_year": by_year})
 
 
+@require_safe
 @public_cache
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
@@ -29,6 +32,7 @@ def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     return _render_revision(request, revisions[-1], revisions)
 
 
+@require_safe
 @public_cache
 def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> HttpResponse:
     """An earlier (or the current) published revision, readable at its own address."""
@@ -39,6 +43,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     return _render_revision(request, revision, revisions)
 
 
+@require_safe
 @public_cache
 def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> StreamingHttpResponse:
     """The current published figures of a report, as tidy CSV or JSON."""
@@ -49,6 +54,7 @@ def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> Str
     )
 
 
+@require_safe
 @public_cache
 def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
     """Every published figure of a year, as tidy CSV or JSON, or as a spreadsheet."""
@@ -65,6 +71,7 @@ def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
     return _download(statistics.current_revisions().filter(report__year=year_obj), fmt, name)
 
 
+@require_safe
 @public_cache
 def all_download(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     """Every published figure of every year."""
@@ -82,6 +89,7 @@ def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
     return response
 
 
+@require_safe
 @public_cache
 def data_dictionary(request: HttpRequest) -> HttpResponse:
     """What the downloads hold: every column, code, table, row and column key."""
@@ -96,6 +104,7 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @public_cache
 def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     """The year's tables summed over every area published for it."""
@@ -119,6 +128,7 @@ SORTS = {
 }
 
 
+@require_safe
 @public_cache
 def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     """Every published area side by side for a year, sortable by any column."""
@@ -148,6 +158,7 @@ def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     return render(request, "reports/compare.html", context)
 
 
+@require_safe
 @public_cache
 def area_list(request: HttpRequest) -> HttpResponse:
     """The 42 areas, and which have published reports."""
@@ -156,6 +167,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/area_list.html", {"areas": areas})
 
 
+@require_safe
 @public_cache
 def area_detail(request: HttpRequest, area: str) -> HttpResponse:
     """An area over time: its published reports and trend charts of the main figures."""
@@ -176,6 +188,7 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
     return render(request, "reports/area_detail.html", context)
 
 
+@require_safe
 @public_cache
 def release_calendar(request: HttpRequest) -> HttpResponse:
     """Announced release dates of the years' reports, upcoming first."""

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import access, drafts, workflow
 from ..forms import ActionForm
@@ -25,6 +25,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def review(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """A report as the reviewer sees it: changes since the last submission and the moves."""
     _require_admin(request)
@@ -140,6 +141,7 @@ def _done_message(report: AnnualReport, action: str) -> str:
 
 
 @login_required
+@require_safe
 def tracker(request: HttpRequest, year: str) -> HttpResponse:
     """Every area's report for a year: status, who last acted, days to the deadline."""
     _require_admin(request)
