@@ -66,6 +66,10 @@ class ReportOut(RevisionOut):
     figures: list[FigureOut]
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
 class NationalOut(Schema):
     year: str
     published_areas: list[str]
@@ -134,7 +138,11 @@ def areas(request: HttpRequest) -> list[dict]:
     ]
 
 
-@api.get("/reports/{year}", response=list[RevisionOut], summary="Published reports of a year")
+@api.get(
+    "/reports/{year}",
+    response={200: list[RevisionOut], 404: ErrorOut},
+    summary="Published reports of a year",
+)
 def reports(request: HttpRequest, year: str) -> list[dict]:
     revisions = (
         statistics.current_revisions()
@@ -145,7 +153,11 @@ def reports(request: HttpRequest, year: str) -> list[dict]:
     return [_revision_out(r) for r in revisions]
 
 
-@api.get("/reports/{year}/{area}", response=ReportOut, summary="A published report's figures")
+@api.get(
+    "/reports/{year}/{area}",
+    response={200: ReportOut, 404: ErrorOut},
+    summary="A published report's figures",
+)
 def report(request: HttpRequest, year: str, area: str) -> dict:
     revisions = statistics.current_revisions().filter(
         report__year=_year(year), report__area__slug=area
@@ -156,7 +168,11 @@ def report(request: HttpRequest, year: str, area: str) -> dict:
     return {**_revision_out(revision), "figures": _figures(revisions)}
 
 
-@api.get("/national/{year}", response=NationalOut, summary="A year's national summary")
+@api.get(
+    "/national/{year}",
+    response={200: NationalOut, 404: ErrorOut},
+    summary="A year's national summary",
+)
 def national(request: HttpRequest, year: str) -> dict:
     year_obj = _year(year)
     summary = statistics.national_summary(year_obj)

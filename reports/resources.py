@@ -86,6 +86,13 @@ class FigureResource(resources.ModelResource):
         self._line_problems = {}
         self._reported: set[int] = set()
         self._user = kwargs.get("user")
+        if not dataset.headers:
+            self._add_problem(
+                f"Line 1: the first line must name the columns: {', '.join(FIGURE_COLUMNS)}."
+            )
+            # Placeholder names let django-import-export walk the rows, which are all refused.
+            dataset.headers = [f"column_{n}" for n in range(dataset.width)]
+            return
         try:
             parsed = parse_figures_csv(_as_csv(dataset))
         except FigureImportError as error:
