@@ -1,0 +1,86 @@
+"""Backup and restore: restored into an empty database, every report is identical."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from reports.models import AnnualReport
+from tests.factories import make_report, make_year
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def dump_reports() -> list:
+    out = io.StringIO()
+    call_command("dumpdata", "reports", stdout=out)
+    return sorted(json.loads(out.getvalue()), key=lambda o: (o["model"], o["pk"]))
+
+
+def manage(*args: str, database_url: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "mappa_portal.test_settings",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """The URL of a new, empty database of the same kind as the test database."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    settings = connection.settings_dict
+    name = f"{settings['NAME']}_restored"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    user, host, port = settings["USER"] or "postgres", settings["HOST"], settings["PORT"] or 5432
+    yield f"postgres://{user}@{host}:{port}/{name}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_restored_backup_holds_every_report_identically(tmp_path, empty_database):
+    year = make_year(2010)
+    make_report("kent", year=year)  # published, with a revision
+    make_report("essex", year=year, status=AnnualReport.Status.DRAFT, foreword="Draft words.")
+    make_report("kent", year=make_year(2011), status=AnnualReport.Status.SUBMITTED)
+    before = dump_reports()
+    assert len([o for o in before if o["model"] == "reports.publishedfigure"]) == 57
+
+    backup = tmp_path / "mappa.backup"
+    call_command("backup_database", str(backup), stdout=io.StringIO())
+    assert backup.stat().st_size > 0
+
+    restored = manage("restore_database", "--yes", str(backup), database_url=empty_database)
+    assert restored.returncode == 0, restored.stderr
+    dumped = manage("dumpdata", "reports", database_url=empty_database)
+    assert dumped.returncode == 0, dumped.stderr
+    after = sorted(json.loads(dumped.stdout), key=lambda o: (o["model"], o["pk"]))
+    assert after == before
+
+
+def test_restoring_a_missing_backup_changes_nothing(tmp_path):
+    make_report("kent", year=make_year(2010))
+    before = dump_reports()
+    with pytest.raises(CommandError, match="Nothing was restored: There is no backup"):
+        call_command("restore_database", "--yes", str(tmp_path / "nowhere.backup"))
+    assert dump_reports() == before
