@@ -40,6 +40,19 @@ from .models import (
 from .resources import FigureResource
 
 
+class ReadOnlyAdminMixin:
+    """Shown in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -255,21 +268,12 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PublishedRevision)
-class PublishedRevisionAdmin(admin.ModelAdmin):
+class PublishedRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What was published: read-only."""
 
     list_display = ["report", "number", "published_at", "reason"]
     list_filter = ["report__year"]
     list_select_related = ["report__area", "report__year"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
@@ -286,7 +290,7 @@ def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
 
 
 @admin.register(Figure)
-class FigureAdmin(ImportExportMixin, admin.ModelAdmin):
+class FigureAdmin(ReadOnlyAdminMixin, ImportExportMixin, admin.ModelAdmin):
     """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""
 
     resource_classes = [FigureResource]
@@ -296,15 +300,6 @@ class FigureAdmin(ImportExportMixin, admin.ModelAdmin):
     list_filter = ["report__year", "table", "status", "report__area"]
     list_select_related = ["report__area", "report__year"]
     search_fields = ["report__area__name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # All or nothing at the confirmation step too, not only in the preview.
