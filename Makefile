@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: help install run test lint format bench lock clean
+.PHONY: help install run test lint format bench load lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve http://127.0.0.1:8000"
@@ -43,6 +43,10 @@ lint: install
 # Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/mappa_portal make bench
 bench: install
 	$(BIN)/python benchmarks/exports.py
+
+# Needs PostgreSQL and wrk; LOAD_ARGS=--restart-postgres also restarts PostgreSQL mid-run (root).
+load: install
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .

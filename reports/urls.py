@@ -14,6 +14,7 @@ REPORT = "reports/<year:year>/<slug:area>"
 
 public_patterns = [
     path("", public.home, name="home"),
+    path("healthz", public.health, name="health"),
     # Before the report pattern, which would otherwise take "compare" for an area.
     path("reports/<year:year>/compare/", public.compare_areas, name="compare"),
     path(f"{REPORT}/", public.report_detail, name="report"),

@@ -71,6 +71,7 @@ EXPECTED = {
         )
     },
     "api:api-root": ALL(404, 404),
+    "reports:health": ALL(200, 405),
     "accounts:sign-in": [(200, 200)] + [(302, 302)] * 3,
     "accounts:sign-out": ALL(405, 302),
     "accounts:signed-out": ALL(200, 405),

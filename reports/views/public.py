@@ -16,6 +16,12 @@ from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signa
 
 
 @require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers (and the load benchmark's floor): the app answers; no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
 @public_cache
 def home(request: HttpRequest) -> HttpResponse:
     """What MAPPA Portal is, and the published reports by year and area."""
