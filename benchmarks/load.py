@@ -248,6 +248,13 @@ def restart_during_saves(session: str, env: dict) -> list[str]:
     saver.run(6)
     thread.join()
     failed_during = saver.errors
+    # However long PostgreSQL took to come back, wait until it accepts connections.
+    for _ in range(60):
+        try:
+            psycopg.connect(env["DATABASE_URL"], connect_timeout=2).close()
+            break
+        except psycopg.OperationalError:
+            time.sleep(0.5)
     after = Saver(session)  # the same gunicorn, never restarted
     after.run(2)
     with psycopg.connect(env["DATABASE_URL"]) as connection:

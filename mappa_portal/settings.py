@@ -219,6 +219,15 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# With several app servers, a shared Redis (REDIS_URL) caches sessions for all of them; the
+# database stays the record, so a Redis restart only costs a lookup.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Signed-in sessions end after this long without a request (GOV.UK services use 15 to 30).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -67,3 +67,20 @@ def test_env_int_and_env_list(monkeypatch):
         env_int("SOME_NUMBER", 1)
     monkeypatch.setenv("SOME_HOSTS", "a.gov.uk, b.gov.uk,")
     assert env_list("SOME_HOSTS", []) == ["a.gov.uk", "b.gov.uk"]
+
+
+def test_a_shared_redis_caches_sessions_for_every_app_server():
+    redis = "redis://127.0.0.1:6379/0"
+    script = (
+        "from django.conf import settings; from django.core.cache import cache; "
+        "cache.set('mappa-check', 'shared', 5); "
+        "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE, "
+        "cache.get('mappa-check'))"
+    )
+    result = manage("shell", "-c", script, env={**PRODUCTION, "REDIS_URL": redis})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cached_db",
+        "shared",
+    ]

@@ -48,6 +48,10 @@ def test_report_page_is_styled_as_a_govuk_service(site, page, screenshot, slug):
         "/areas/",
         "/areas/kent/",
         "/data/",
+        "/reports/2010-11/kent/revisions/1/",
+        "/account/password-reset/",
+        "/account/password-reset/sent/",
+        "/account/signed-out/",
         "/nope/",
     ],
 )
@@ -100,3 +104,11 @@ def test_pages_work_under_the_content_security_policy(site, browser, path):
     assert "govuk-frontend-supported" in page.evaluate("document.body.className")
     assert violations == []
     context.close()
+
+
+def test_password_reset_with_errors_has_no_wcag_violations(site, page, axe):
+    page.goto(f"{site}/account/password-reset/")
+    page.get_by_label("Email").fill("not an email address")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe(page) == []
