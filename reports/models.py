@@ -277,6 +277,10 @@ class CellFields(models.Model):
     def cell_value(self) -> CellValue:
         return CellValue(CellStatus(self.status), self.value)
 
+    def cell_fields(self) -> dict[str, object]:
+        """The cell's own fields, to copy it (into a published revision, say)."""
+        return {name: getattr(self, name) for name in ("table", "row", "column", "status", "value")}
+
 
 class Figure(CellFields):
     """One cell of a report's statistics tables, as being worked on."""

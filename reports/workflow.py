@@ -219,15 +219,8 @@ def publish_revision(
         ],
     )
     PublishedFigure.objects.bulk_create(
-        PublishedFigure(
-            revision=revision,
-            table=f.table,
-            row=f.row,
-            column=f.column,
-            status=f.status,
-            value=f.value,
-        )
-        for f in report.figures.all()
+        PublishedFigure(revision=revision, **figure.cell_fields())
+        for figure in report.figures.all()
     )
     return revision
 

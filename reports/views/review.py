@@ -155,7 +155,10 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
     }
     last_events: dict[int, ReportEvent] = {}
     for event in (
-        ReportEvent.objects.filter(report__year=year_obj).select_related("user").order_by("at")
+        ReportEvent.objects.filter(report__year=year_obj)
+        .select_related("user")
+        .defer("figures")  # the submission snapshots are not needed for "last action"
+        .order_by("at")
     ):
         last_events[event.report_id] = event
     rows = []
