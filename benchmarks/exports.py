@@ -43,8 +43,7 @@ FIRST_YEAR = 2001
 def build(first_year: int, years: int) -> None:
     """Published reports for every area and `years` years, written in bulk."""
     from reports.models import AnnualReport, Area, PublishedFigure, PublishedRevision, ReportingYear
-    from reports.returns import RETURN_2010_11
-    from tests.factories import consistent_figures
+    from tests.factories import RETURN_2010_11, consistent_figures
 
     areas = list(Area.objects.all())
     year_objects = ReportingYear.objects.bulk_create(

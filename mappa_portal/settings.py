@@ -246,3 +246,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# The statistical return: one TOML file per template generation, and the series across them
+# (docs/return-templates.md). Tests add a folder here to declare a new template.
+RETURN_TEMPLATE_DIRS = [BASE_DIR / "reports" / "returns" / "templates"]
+RETURN_SERIES_FILE = BASE_DIR / "reports" / "returns" / "series.toml"

@@ -13,8 +13,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
 from . import statistics
-from .exports import published_rows
+from .exports import json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
+from .returns import all_series
 
 api = NinjaAPI(
     title="MAPPA Portal API",
@@ -22,7 +23,10 @@ api = NinjaAPI(
     description=(
         "Published MAPPA annual report figures for England and Wales. Read-only. Figures are "
         "counts for whole areas; `status` is `value` for a number, or a GSS code: `[z]` not "
-        "applicable, `[x]` not available, `[c]` withheld."
+        "applicable, `[x]` not available, `[c]` withheld. Numbers carry their cell's declared "
+        "precision (a rate may have one decimal place). `break_in_series` marks a figure whose "
+        "definition changed that year (GSS `[b]`). Series follow one figure across the "
+        "changes of the return since 2010-11."
     ),
     urls_namespace="api",
     # Swagger UI would load scripts from a CDN; the OpenAPI document is what clients need.
@@ -48,9 +52,10 @@ class FigureOut(Schema):
     table: str
     row: str
     column: str
-    value: int | None
+    value: int | float | None
     status: str
     revised: bool
+    break_in_series: bool = False
 
 
 class RevisionOut(Schema):
@@ -70,11 +75,38 @@ class ErrorOut(Schema):
     detail: str
 
 
+class NationalFigureOut(FigureOut):
+    #: How many areas the sum covers (areas without a figure for the cell are left out).
+    areas: int | None = None
+
+
 class NationalOut(Schema):
     year: str
+    template: str
     published_areas: list[str]
-    rate_per_100000: int | None
-    figures: list[FigureOut]
+    rate_per_100000: int | float | None
+    figures: list[NationalFigureOut]
+
+
+class SeriesOut(Schema):
+    key: str
+    label: str
+    description: str
+    headline: bool
+    compare: bool
+
+
+class SeriesPointOut(Schema):
+    year: str
+    area: str
+    value: int | float | None
+    status: str
+    break_in_series: bool
+    break_reason: str
+
+
+class SeriesDataOut(SeriesOut):
+    points: list[SeriesPointOut]
 
 
 def _year(label: str) -> ReportingYear:
@@ -99,7 +131,7 @@ def _revision_out(revision: PublishedRevision) -> dict:
 def _figures(revisions: object) -> list[dict]:
     figures = []
     for _, _, table, row, column, value, marker in published_rows(revisions):
-        number = int(value) if value.isdigit() else None
+        number = json_number(value)
         figures.append(
             {
                 "table": table,
@@ -107,7 +139,8 @@ def _figures(revisions: object) -> list[dict]:
                 "column": column,
                 "value": number,
                 "status": "value" if number is not None else value,
-                "revised": bool(marker),
+                "revised": "[r]" in marker,
+                "break_in_series": "[b]" in marker,
             }
         )
     return figures
@@ -175,25 +208,79 @@ def report(request: HttpRequest, year: str, area: str) -> dict:
 )
 def national(request: HttpRequest, year: str) -> dict:
     year_obj = _year(year)
+    template = year_obj.template
     summary = statistics.national_summary(year_obj)
     figures = []
-    for ref, _ in year_obj.template.cells():
+    for ref, _ in template.cells():
         value = summary.values.get(ref)
         if value is None:
             continue
+        number = json_number(template.text(ref, value))
         figures.append(
             {
                 "table": ref.table,
                 "row": ref.row,
                 "column": ref.column,
-                "value": value.value,
-                "status": "value" if value.value is not None else value.shorthand,
+                "value": number,
+                "status": "value" if number is not None else value.shorthand,
                 "revised": False,
+                "areas": summary.counts.get(ref),
             }
+        )
+    rate = None
+    if summary.rate and summary.rate.rate is not None and template.rate_rule:
+        rate = json_number(
+            template.text(template.rate_rule.rate, summary.values[template.rate_rule.rate])
         )
     return {
         "year": year_obj.label,
+        "template": template.key,
         "published_areas": [a.slug for a in summary.areas],
-        "rate_per_100000": summary.rate.rate if summary.rate else None,
+        "rate_per_100000": rate,
         "figures": figures,
     }
+
+
+def _series_out(series: object) -> dict:
+    return {
+        "key": series.key,
+        "label": series.label,
+        "description": series.description,
+        "headline": series.headline,
+        "compare": series.compare,
+    }
+
+
+@api.get("/series", response=list[SeriesOut], summary="Series followed across the years")
+def series_list(request: HttpRequest) -> list[dict]:
+    return [_series_out(s) for s in all_series().values()]
+
+
+@api.get(
+    "/series/{key}",
+    response={200: SeriesDataOut, 404: ErrorOut},
+    summary="A series' published values, by year and area",
+)
+def series_data(request: HttpRequest, key: str, area: str | None = None) -> dict:
+    series = all_series().get(key)
+    if series is None:
+        raise HttpError(404, f"There is no series “{key}”.")
+    area_obj = None
+    if area is not None:
+        area_obj = Area.objects.filter(slug=area).first()
+        if area_obj is None:
+            raise HttpError(404, f"There is no MAPPA area “{area}”.")
+    points = []
+    for row in statistics.series_rows(series, area_obj):
+        number = json_number(row.point.text)
+        points.append(
+            {
+                "year": row.point.year.label,
+                "area": row.area.slug,
+                "value": number,
+                "status": "value" if number is not None else row.point.text,
+                "break_in_series": bool(row.point.break_reason),
+                "break_reason": row.point.break_reason,
+            }
+        )
+    return {**_series_out(series), "points": points}

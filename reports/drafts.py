@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .imports import update_figures
+from .figures import update_figures
 from .models import AnnualReport, Signatory
 from .returns import CellRef, CellValue
 

@@ -2,6 +2,9 @@
 
 Only current public revisions are read (`statistics.current_revisions`). Rows are produced one
 report at a time from a database cursor, so memory does not grow with the number of rows.
+Figures are written at their cell's declared precision; the marker column carries `[r]`
+(revised since first publication) and `[b]` (a break in series: the figure's definition changed
+this year), both from the return templates and series.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import csv
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from functools import cache
 from itertools import groupby
 from operator import itemgetter
@@ -18,16 +22,28 @@ from typing import IO
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .imports import FIGURE_COLUMNS
 from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
-from .returns import SHORTHAND, CellRef, CellStatus, get_template
-from .statistics import current_revisions
+from .returns import (
+    BREAK_IN_SERIES,
+    REVISED,
+    SHORTHAND,
+    CellRef,
+    CellStatus,
+    CellValue,
+    Series,
+    all_series,
+    get_template,
+    series_break,
+)
+from .statistics import SeriesRow, current_revisions
 
-#: The public CSV adds a marker column to the import format: `[r]` for a revised figure.
+#: The public CSV adds a marker column to the import format: `[r]` revised, `[b]` break.
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
-REVISED = "[r]"
+SERIES_COLUMNS = ("series", "year", "area", "value", "marker")
 CHUNK = 2000
 
 
@@ -72,19 +88,33 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
 def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
     _, report_id, start_year, template_key, area, *_ = rows[0]
     year = ReportingYear(start_year=start_year).label
+    template = get_template(template_key)
     position = _positions(template_key)
+    breaks = break_cells(template_key, start_year)
     original = first.get(report_id)
     cells = [(CellRef(t, r, c), status, value) for *_, t, r, c, status, value in rows]
     cells.sort(key=lambda cell: position.get(cell[0], len(position)))
     for ref, status, value in cells:
-        text = str(value) if status == CellStatus.VALUE else SHORTHAND[CellStatus(status)]
+        text = template.text(ref, CellValue(CellStatus(status), value))
         revised = original is not None and original.get(ref) != (status, value)
-        yield (year, area, ref.table, ref.row, ref.column, text, REVISED if revised else "")
+        marker = (REVISED if revised else "") + (BREAK_IN_SERIES if ref in breaks else "")
+        yield (year, area, ref.table, ref.row, ref.column, text, marker)
 
 
 @cache
 def _positions(template_key: str) -> dict[CellRef, int]:
     return {ref: n for n, (ref, _) in enumerate(get_template(template_key).cells())}
+
+
+def break_cells(template_key: str, start_year: int) -> frozenset[CellRef]:
+    """The cells of series that break in the year starting `start_year` (marked `[b]`)."""
+    template = get_template(template_key)
+    return frozenset(
+        ref
+        for series in all_series().values()
+        if not series.share_of and series_break(series, template, start_year)
+        for ref in series.cells_in(template)
+    )
 
 
 def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
@@ -125,11 +155,12 @@ def safe_cell(value: object) -> object:
 def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:
     """A JSON array of figure objects, a piece at a time.
 
-    `value` is the number, or null with the GSS code in `status`.
+    `value` is the number at the cell's declared precision, or null with the GSS code in
+    `status`; `revised` and `break_in_series` carry the markers.
     """
     yield "["
     for n, (year, area, table, row, column, value, marker) in enumerate(rows):
-        number = int(value) if value.isdigit() else None
+        number = json_number(value)
         item = {
             "year": year,
             "area": area,
@@ -138,10 +169,30 @@ def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:
             "column": column,
             "value": number,
             "status": "value" if number is not None else value,
-            "revised": marker == REVISED,
+            "revised": REVISED in marker,
+            "break_in_series": BREAK_IN_SERIES in marker,
         }
         yield ("," if n else "") + "\n" + json.dumps(item)
     yield "\n]\n"
+
+
+def json_number(text: str) -> int | float | None:
+    """A figure's text as a JSON number: 1185, or 125.2 (written back exactly as given)."""
+    if text.startswith("["):
+        return None
+    # A float's shortest repr of a one- or two-place decimal is that decimal's own text.
+    return float(text) if "." in text else int(text)
+
+
+def series_lines(series: Series, rows: Iterable[SeriesRow]) -> Iterator[str]:
+    """A series across years and areas as CSV, `[b]` where its definition changed."""
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    yield writer.writerow(SERIES_COLUMNS)
+    for row in rows:
+        marker = BREAK_IN_SERIES if row.point.break_reason else ""
+        yield writer.writerow(
+            [series.key, row.point.year.label, row.area.slug, row.point.text, marker]
+        )
 
 
 # --- The spreadsheet ------------------------------------------------------------------------
@@ -198,27 +249,44 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
     notes.append(["[z]", "Not applicable: the cell cannot have a figure (shown as - in reports)."])
     notes.append(["[x]", "Not available."])
     notes.append(["[c]", "Withheld (confidential)."])
+    notes.append(["[r]", "Revised since first publication (in the Markers column)."])
+    notes.append(
+        [
+            "[b]",
+            "Break in series: the figure's definition changed this year (in the Markers column).",
+        ]
+    )
 
+    breaks = break_cells(template.key, year.start_year)
     for n, table in enumerate(template.tables, 1):
         sheet = book.create_sheet(f"Table_{n}")
         title(sheet, f"Table {n}: {table.title_for(year.snapshot_date)}, by area")
         sheet.append(["This worksheet contains one table. Codes are explained in Notes."])
-        header = ["Area", "Nation", "Row"] + [c.label for c in table.columns]
-        sheet.append([_cell(sheet, h, bold) for h in header])
+        header = ["Area", "Nation", "Row"] + [c.label for c in table.columns] + ["Markers"]
+        sheet.append([_cell(sheet, safe_cell(h), bold) for h in header])
         for revision in revisions:
             area = revision.report.area
             for group in table.groups:
                 for row in group.rows:
                     label = f"{group.label}: {row.label}" if group.label else row.label
-                    cells = []
+                    cells: list[object] = []
+                    markers = []
                     for column in table.columns:
-                        status, value = values[revision.pk].get(
-                            CellRef(table.key, row.key, column.key), ("x", None)
-                        )
-                        cells.append(
-                            value if status == CellStatus.VALUE else SHORTHAND[CellStatus(status)]
-                        )
-                    sheet.append([area.name, area.get_nation_display(), label, *cells])
+                        ref = CellRef(table.key, row.key, column.key)
+                        status, value = values[revision.pk].get(ref, ("x", None))
+                        if status == CellStatus.VALUE:
+                            places = table.decimals_of(row, column)
+                            cell = WriteOnlyCell(
+                                sheet, value=value.quantize(Decimal(1).scaleb(-places))
+                            )
+                            cell.number_format = "#,##0" + ("." + "0" * places if places else "")
+                            cells.append(cell)
+                        else:
+                            cells.append(SHORTHAND[CellStatus(status)])
+                        if ref in breaks:
+                            markers.append(f"{BREAK_IN_SERIES} {column.short_label}")
+                    texts = [safe_cell(t) for t in (area.name, area.get_nation_display(), label)]
+                    sheet.append([*texts, *cells, "; ".join(markers)])
     output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     book.save(output)
     output.seek(0)
@@ -226,8 +294,6 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
 
 
 def _cell(sheet: object, text: str, font: Font) -> object:
-    from openpyxl.cell import WriteOnlyCell
-
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = font
     return cell

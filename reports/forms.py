@@ -10,8 +10,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .models import AnnualReport, Signatory
-from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, Table
-from .validation import MAX_POPULATION, check_figures, parse_cell
+from .returns import CellRef, CellValue, ReturnTemplate, Table
+from .validation import MAX_POPULATION, check_figures, number_kind, parse_cell
 
 MAX_TEXT = 20_000
 NUMERIC = {"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}
@@ -21,11 +21,11 @@ def cell_field_name(ref: CellRef) -> str:
     return f"cell__{ref.row}__{ref.column}"
 
 
-def cell_input_text(value: CellValue | None) -> str:
-    """How a stored cell is shown in an input: the plain number, `[x]`, `[c]`, or blank."""
+def cell_input_text(value: CellValue | None, decimals: int = 0) -> str:
+    """How a stored cell is shown in an input: the number at its precision, a code, or blank."""
     if value is None:
         return ""
-    return str(value.value) if value.status == CellStatus.VALUE else value.shorthand
+    return value.text(decimals)
 
 
 class GovukForm(forms.Form):
@@ -53,24 +53,29 @@ class VersionedForm(GovukForm):
 
 
 class CellField(forms.CharField):
-    """A whole number, `[x]` or `[c]`; blank means not entered yet."""
+    """A number at the cell's declared precision, `[x]` or `[c]`; blank means not entered yet."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, decimals: int = 0) -> None:
+        # Decimal figures need the full keyboard's point on phones.
+        mode = {"inputmode": "decimal"} if decimals else {}
         super().__init__(
             label=label,
             required=False,
             max_length=20,
-            widget=forms.TextInput(attrs={**NUMERIC, "class": "govuk-input govuk-input--width-5"}),
+            widget=forms.TextInput(
+                attrs={**NUMERIC, **mode, "class": "govuk-input govuk-input--width-5"}
+            ),
         )
+        self.decimals = decimals
 
     def clean(self, value: Any) -> CellValue | None:
         text = super().clean(value)
         try:
-            return parse_cell(text, allow_not_applicable=False)
+            return parse_cell(text, decimals=self.decimals, allow_not_applicable=False)
         except ValueError as error:
             raise forms.ValidationError(
-                f"{self.label}: {error}. Enter a whole number, [x] if not available "
-                "or [c] if withheld."
+                f"{self.label}: {error}. Enter {number_kind(self.decimals)}, [x] if not "
+                "available or [c] if withheld."
             ) from None
 
 
@@ -98,8 +103,9 @@ class TableForm(VersionedForm):
             if not table.is_applicable(row, column):
                 continue
             name = cell_field_name(ref)
-            self.fields[name] = CellField(label=template.label_of(ref))
-            self.initial.setdefault(name, cell_input_text(stored.get(ref)))
+            decimals = table.decimals_of(row, column)
+            self.fields[name] = CellField(label=template.label_of(ref), decimals=decimals)
+            self.initial.setdefault(name, cell_input_text(stored.get(ref), decimals))
             self.cell_fields[ref] = name
         if template.rate_rule and template.rate_rule.rate.table == table.key:
             self.fields["population_estimate"] = forms.IntegerField(
@@ -346,8 +352,7 @@ class ActionForm(VersionedForm):
             label, hint, self.missing_comment = self.COMMENT_TEXT[action]
             self.fields["comment"].label, self.fields["comment"].help_text = label, hint
         self.fields["cells"].choices = [
-            (str(ref), f"{template.table(ref.table).short_name}: {template.label_of(ref)}")
-            for ref in template.applicable_cells()
+            (str(ref), template.describe(ref)) for ref in template.applicable_cells()
         ]
 
     def clean_comment(self) -> str:
@@ -357,4 +362,4 @@ class ActionForm(VersionedForm):
         return text
 
     def cell_refs(self) -> list[CellRef]:
-        return [CellRef(*value.split(".")) for value in self.cleaned_data.get("cells", [])]
+        return [CellRef.parse(value) for value in self.cleaned_data.get("cells", [])]

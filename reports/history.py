@@ -79,10 +79,14 @@ def _figure_changes(report: AnnualReport) -> list[Change]:
         ref = CellRef(record.table, record.row, record.column)
         if not template.has_cell(ref):
             return str(ref)
-        return f"{template.table(ref.table).short_name}: {template.label_of(ref)}"
+        return template.describe(ref)
+
+    def cell(record: object) -> str:
+        ref = CellRef(record.table, record.row, record.column)
+        return CellValue(CellStatus(record.status), record.value).display(template.decimals(ref))
 
     records = Figure.history.filter(report_id=report.pk).exclude(status=CellStatus.NOT_APPLICABLE)
-    return _object_changes(records, name, _cell)
+    return _object_changes(records, name, cell)
 
 
 def _signatory_changes(report: AnnualReport) -> list[Change]:
@@ -119,10 +123,6 @@ def _events(report: AnnualReport) -> list[Change]:
         )
         for event in report.events.select_related("user")
     ]
-
-
-def _cell(record: object) -> str:
-    return CellValue(CellStatus(record.status), record.value).display
 
 
 def _signatory(record: object) -> str:

@@ -1,8 +1,9 @@
-"""Reading figures in the tidy CSV format and writing them to reports.
+"""Reading figures in the tidy CSV format, checked line by line.
 
 The format is the public download's (docs/data-dictionary.md): one observation per row with
-the columns year, area, table, row, column, value. The demo loader and bulk imports both come
-through here, so both are checked by the same rules (`validation.py`).
+the columns year, area, table, row, column, value. Past publications add a `source` column.
+The demo loader, bulk imports and past publications all come through here, so all are checked
+by the same rules (`validation.py`); `figures.py` writes what passes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
-from .models import AnnualReport, Area, Figure, ReportingYear
-from .returns import CellRef, CellStatus, CellValue
+from .models import Area, ReportingYear
+from .returns import CellRef, CellValue
 from .validation import check_figures, parse_cell
 
 FIGURE_COLUMNS = ("year", "area", "table", "row", "column", "value")
+#: Past publications say where each figure was published.
+SOURCE_COLUMNS = (*FIGURE_COLUMNS, "source")
 
 
 class FigureImportError(Exception):
@@ -28,10 +29,6 @@ class FigureImportError(Exception):
         self.problems = problems
 
 
-class PublishedReportError(Exception):
-    """Published reports are never changed in place."""
-
-
 @dataclass
 class ParsedReturn:
     """The figures a file gives for one area and year, with the lines they came from."""
@@ -40,27 +37,37 @@ class ParsedReturn:
     area: Area
     values: dict[CellRef, CellValue] = field(default_factory=dict)
     lines: dict[CellRef, int] = field(default_factory=dict)
+    #: Where the figures were published (past publications), in the file's order.
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def source_note(self) -> str:
+        return "\n".join(self.sources)
 
 
-def parse_value(text: str) -> CellValue:
-    """A cell from a file: a whole number, or `[z]`, `[x]`, `[c]`; never blank.
+def parse_value(text: str, decimals: int = 0) -> CellValue:
+    """A cell from a file: a number (up to `decimals` places), `[z]`, `[x]` or `[c]`; never blank.
 
     Raises ValueError with a message for people.
     """
-    value = parse_cell(text)
+    value = parse_cell(text, decimals=decimals)
     if value is None:
         raise ValueError("the value is blank: give a number, [z], [x] or [c]")
     return value
 
 
-def parse_figures_csv(text: str) -> list[ParsedReturn]:
-    """Every area-year return in a tidy CSV; FigureImportError listing each bad line."""
+def parse_figures_csv(text: str, *, with_source: bool = False) -> list[ParsedReturn]:
+    """Every area-year return in a tidy CSV; FigureImportError listing each bad line.
+
+    `with_source` (past publications) requires a `source` column, filled in on every line.
+    """
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(name.strip() for name in (reader.fieldnames or ()))
-    # A public download (with its `[r]` marker column) can be imported as it is.
-    if header not in (FIGURE_COLUMNS, (*FIGURE_COLUMNS, "marker")):
+    # A public download (with its marker column) can be imported as it is.
+    allowed = (SOURCE_COLUMNS,) if with_source else (FIGURE_COLUMNS, (*FIGURE_COLUMNS, "marker"))
+    if header not in allowed:
         raise FigureImportError(
-            [f"Line 1: the columns must be {', '.join(FIGURE_COLUMNS)}; found {', '.join(header)}."]
+            [f"Line 1: the columns must be {', '.join(allowed[0])}; found {', '.join(header)}."]
         )
     years: dict[str, ReportingYear | None] = {}
     areas = {area.slug: area for area in Area.objects.all()}
@@ -88,11 +95,20 @@ def parse_figures_csv(text: str) -> list[ParsedReturn]:
             problems.append(f"Line {line}: {ref} is not a cell of the {label} return.")
             continue
         try:
-            value = parse_value(record["value"])
+            value = parse_value(record["value"], year.template.decimals(ref))
         except ValueError as error:
             problems.append(f"Line {line}: {error}.")
             continue
+        source = (record.get("source") or "").strip()
+        if with_source and not source:
+            problems.append(f"Line {line}: say where the figure was published (source).")
+            continue
         parsed = returns.setdefault((year.pk, area.pk), ParsedReturn(year, area))
+        if ref in parsed.values and with_source and parsed.values[ref] == value:
+            # The same figure from a second source corroborates it: keep both sources.
+            if source not in parsed.sources:
+                parsed.sources.append(source)
+            continue
         if ref in parsed.values:
             problems.append(
                 f"Line {line}: {ref} for {area} {label} is already given on line "
@@ -101,6 +117,8 @@ def parse_figures_csv(text: str) -> list[ParsedReturn]:
             continue
         parsed.values[ref] = value
         parsed.lines[ref] = line
+        if source and source not in parsed.sources:
+            parsed.sources.append(source)
     if problems:
         raise FigureImportError(problems)
     return list(returns.values())
@@ -114,51 +132,6 @@ def check_parsed(parsed: ParsedReturn, *, complete: bool) -> list[str]:
         where = f"Line {lines[0]}" if lines else f"{parsed.area} {parsed.year}"
         messages.append(f"{where}: {problem.message}")
     return messages
-
-
-def save_figures(report: AnnualReport, values: dict[CellRef, CellValue]) -> None:
-    """Make the report's figures exactly `values`, with not-applicable cells `[z]`."""
-    changes: dict[CellRef, CellValue | None] = {ref: None for ref in report.cell_values()}
-    changes.update(values)
-    update_figures(report, changes)
-
-
-@transaction.atomic
-def update_figures(report: AnnualReport, changes: dict[CellRef, CellValue | None]) -> int:
-    """Apply `changes` (None clears a cell) to the report's figures; return how many changed.
-
-    Not-applicable cells are always kept as `[z]`. Each cell is saved on its own so that the
-    history records who changed what. The caller has checked the values; this refuses only
-    what must never happen.
-    """
-    if report.status == AnnualReport.Status.PUBLISHED:
-        raise PublishedReportError(f"{report} is published and cannot be changed.")
-    template = report.template
-    for ref in template.not_applicable_cells():
-        changes[ref] = CellValue(CellStatus.NOT_APPLICABLE)
-    existing = {figure.ref: figure for figure in report.figures.all()}
-    changed = 0
-    for ref, value in changes.items():
-        figure = existing.get(ref)
-        if value is None:
-            if figure is not None:
-                figure.delete()
-                changed += 1
-        elif figure is None:
-            Figure.objects.create(
-                report=report,
-                table=ref.table,
-                row=ref.row,
-                column=ref.column,
-                status=value.status,
-                value=value.value,
-            )
-            changed += 1
-        elif figure.cell_value != value:
-            figure.status, figure.value = value.status, value.value
-            figure.save(update_fields=["status", "value"])
-            changed += 1
-    return changed
 
 
 def group_by_report(parsed: list[ParsedReturn]) -> dict[tuple[str, str], ParsedReturn]:

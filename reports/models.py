@@ -17,7 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .returns import CellRef, CellStatus, CellValue, ReturnTemplate, get_template, template_choices
+from .returns import (
+    CellRef,
+    CellStatus,
+    CellValue,
+    ReturnTemplate,
+    get_template,
+    template_choices,
+    template_for_year,
+)
 
 YEAR_LABEL = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
 #: Official statistics are released at 09:30.
@@ -73,7 +81,11 @@ class ReportingYear(models.Model):
     return_template = models.CharField(
         max_length=20,
         choices=template_choices,
-        help_text="Which tables this year's reports hold.",
+        blank=True,
+        help_text=(
+            "Which tables this year's reports hold. Left blank, the template in force for the "
+            "year is chosen (the latest whose first year is not after it)."
+        ),
     )
     is_open = models.BooleanField(
         "open for submissions",
@@ -100,6 +112,11 @@ class ReportingYear(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.return_template:
+            self.return_template = template_for_year(self.start_year).key
+        super().save(*args, **kwargs)
 
     @property
     def label(self) -> str:
@@ -195,6 +212,16 @@ class AnnualReport(models.Model):
         blank=True,
         help_text="The coordinator's explanation of figures that moved a lot since last year.",
     )
+    is_past_publication = models.BooleanField(
+        default=False,
+        help_text=(
+            "Figures loaded by the national team from a report published before the portal, "
+            "published at once; cells not given are [x] not available."
+        ),
+    )
+    source_note = models.TextField(
+        blank=True, help_text="Where a past publication's figures were taken from."
+    )
 
     #: Bumped by every save through the service; a save based on an older version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -251,6 +278,9 @@ def _cell_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
             condition=Q(status__in=[s.value for s in CellStatus]),
             name=f"{prefix}_status_is_known",
         ),
+        models.CheckConstraint(
+            condition=Q(value__isnull=True) | Q(value__gte=0), name=f"{prefix}_value_not_negative"
+        ),
     ]
 
 
@@ -261,7 +291,8 @@ class CellFields(models.Model):
     row = models.CharField(max_length=50)
     column = models.CharField(max_length=50)
     status = models.CharField(max_length=5, choices=CellStatus.choices)
-    value = models.PositiveIntegerField(null=True, blank=True)
+    #: Exact: a rate of 125.2 is 125.2, never a float. The template declares the places shown.
+    value = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -386,6 +417,8 @@ class PublishedRevision(models.Model):
     local_narrative = models.TextField(blank=True)
     population_estimate = models.PositiveIntegerField(null=True, blank=True)
     population_source = models.TextField(blank=True)
+    #: For a past publication: where its figures were taken from.
+    source_note = models.TextField(blank=True)
     #: [{"section", "name", "job_title", "organisation"}] in order.
     signatories = models.JSONField(default=list)
 
@@ -413,3 +446,30 @@ class PublishedFigure(CellFields):
 
     class Meta:
         constraints = _cell_constraints("published_figure", "revision")
+
+
+class StandardText(models.Model):
+    """A year's standard national text: "What is MAPPA?" and the explanatory commentary.
+
+    Written by the national team in Markdown (`standard_text.py` renders it), starting from the
+    previous year's. `{year}`, `{period_start}` and `{period_end}` are filled in with the year's
+    own dates, so copied text never carries last year's.
+    """
+
+    year = models.OneToOneField(
+        ReportingYear, on_delete=models.CASCADE, related_name="standard_text"
+    )
+    what_is_mappa = models.TextField("What is MAPPA?")
+    commentary = models.TextField("Explanatory commentary on statistical tables")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-year__start_year"]
+
+    def __str__(self) -> str:
+        return f"Standard text {self.year}"

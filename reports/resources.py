@@ -3,7 +3,12 @@
 Columns: year, area, table, row, column, value (docs/data-dictionary.md), the same as the demo
 data and the public download. An import is checked as a whole before any row is written, with
 the same parser and rules as the coordinators' forms (`validation.py`); every bad row is named
-by its line in the file, and a file with any bad row imports nothing.
+by its line in the file, and a file with any bad row imports nothing. What passes is written
+through `figures.py`, the one write path, so an imported report holds every cell of its
+template just as a report entered in the forms does.
+
+`PastPublicationResource` loads figures published before the portal (with a `source` column)
+and publishes them at once as past publications (`past_publications.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,15 @@ from django.utils import timezone
 from import_export import fields, resources
 from tablib import Dataset
 
-from .imports import FIGURE_COLUMNS, FigureImportError, ParsedReturn, parse_figures_csv
+from . import past_publications
+from .figures import update_figures
+from .imports import (
+    FIGURE_COLUMNS,
+    SOURCE_COLUMNS,
+    FigureImportError,
+    ParsedReturn,
+    parse_figures_csv,
+)
 from .models import AnnualReport, Figure
 from .returns import CellRef
 from .validation import check_figures
@@ -43,16 +56,23 @@ class FigureColumn(fields.Field):
 class FigureResource(resources.ModelResource):
     """One figure per row: year, area, table, row, column, value."""
 
+    #: Past publications are published at once; other imports fill in drafts.
+    past_publication = False
+
     year = FigureColumn("year", lambda figure: figure.report.year.label)
     area = FigureColumn("area", lambda figure: figure.report.area.slug)
     table = FigureColumn("table", lambda figure: figure.table)
     row = FigureColumn("row", lambda figure: figure.row)
     column = FigureColumn("column", lambda figure: figure.column)
     value = FigureColumn(
-        "value", lambda figure: figure.cell_value.shorthand if figure.status else ""
+        "value",
+        lambda figure: (
+            figure.report.template.text(figure.ref, figure.cell_value) if figure.status else ""
+        ),
     )
 
     class Meta:
+        name = "Figures for draft or returned reports"
         model = Figure
         fields = FIGURE_COLUMNS
         export_order = FIGURE_COLUMNS
@@ -94,7 +114,7 @@ class FigureResource(resources.ModelResource):
             dataset.headers = [f"column_{n}" for n in range(dataset.width)]
             return
         try:
-            parsed = parse_figures_csv(_as_csv(dataset))
+            parsed = parse_figures_csv(_as_csv(dataset), with_source=self.past_publication)
         except FigureImportError as error:
             for problem in error.problems:
                 self._add_problem(problem)
@@ -103,6 +123,9 @@ class FigureResource(resources.ModelResource):
             key = (item.year.label, item.area.slug)
             self._parsed[key] = item
             report = AnnualReport.objects.filter(year=item.year, area=item.area).first()
+            if self.past_publication:
+                self._check_past_publication(item, report)
+                continue
             if report is not None and report.status not in IMPORTABLE:
                 for line in sorted(item.lines.values()):
                     self._add_problem(
@@ -137,6 +160,20 @@ class FigureResource(resources.ModelResource):
         for figure in Figure.objects.filter(report__in=reports):
             self._existing[(figure.report_id, figure.ref)] = figure
 
+    def _check_past_publication(self, item: ParsedReturn, report: AnnualReport | None) -> None:
+        first = min(item.lines.values())
+        refusal = past_publications.refusal(item.year, item.area, report)
+        if refusal:
+            self._add_problem(f"Line {first}: {refusal}")
+            return
+        for problem in check_figures(item.year.template, item.values, complete=False):
+            line = next((item.lines[c] for c in problem.cells if c in item.lines), first)
+            self._add_problem(f"Line {line}: {problem.message}")
+        if not self._line_problems:
+            self._reports[(item.year.label, item.area.slug)] = past_publications.start(
+                item, self._user
+            )
+
     def _claim(self, report: AnnualReport) -> bool:
         """Take the report's version, as a coordinator's save does, so no update is lost.
 
@@ -149,12 +186,27 @@ class FigureResource(resources.ModelResource):
         return bool(claimed)
 
     def after_import(self, dataset: Dataset, result: Any, **kwargs: Any) -> None:
-        """A problem no row reported (a header with no rows, say) still fails the import."""
+        """Write every report's figures through the one write path, or fail the import.
+
+        A problem no row reported (a header with no rows, say) still fails it. In a preview
+        the writes are rolled back with the rest.
+        """
         unreported = sorted(set(self._line_problems) - self._reported - {1})
         header = self._line_problems.get(1) if 2 not in self._reported else None
         if unreported or header:
             messages = header or [m for line in unreported for m in self._line_problems[line]]
             raise FigureImportError(messages)
+        if self._line_problems or result.has_validation_errors() or result.has_errors():
+            return
+        for key, parsed in self._parsed.items():
+            report = self._reports[key]
+            if self.past_publication:
+                past_publications.publish(report, parsed, self._user)
+            else:
+                update_figures(report, dict(parsed.values))
+
+    def do_instance_save(self, instance: Figure, is_create: bool) -> None:
+        """Rows are not saved one by one: `after_import` writes each report whole."""
 
     def _add_problem(self, message: str) -> None:
         line = int(message.split(":", 1)[0].removeprefix("Line ").strip() or 0)
@@ -221,3 +273,19 @@ def _text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return str(cell)
+
+
+class PastPublicationResource(FigureResource):
+    """Figures a report published before the portal, with their source, published at once.
+
+    Columns: year, area, table, row, column, value, source. Only some cells need be given:
+    the others become `[x]` not available.
+    """
+
+    source = FigureColumn("source", lambda figure: figure.report.source_note)
+    past_publication = True
+
+    class Meta(FigureResource.Meta):
+        fields = SOURCE_COLUMNS
+        export_order = SOURCE_COLUMNS
+        name = "Past publications (published at once, with their source)"

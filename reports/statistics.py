@@ -1,20 +1,32 @@
 """Published figures across reports: the national picture, areas over time, comparisons.
 
 Everything here reads only the current public revision of each report (`current_revisions`),
-so unpublished or not-yet-released figures cannot reach a total. Queries are a fixed number
-per page, whatever the number of areas and years.
+so unpublished or not-yet-released figures cannot reach a total. Which figures are shown comes
+from the return templates and their series (`returns`): nothing here names a table, row or
+column. Queries are a fixed number per page, whatever the number of areas and years.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
-from .returns import CellRef, CellStatus, CellValue, ReturnTemplate
+from .returns import (
+    NOT_AVAILABLE,
+    CellRef,
+    CellStatus,
+    CellValue,
+    ReturnTemplate,
+    Series,
+    all_series,
+    series_break,
+    series_value,
+)
 from .validation import expected_rate
 
 
@@ -31,11 +43,13 @@ def current_revisions() -> QuerySet[PublishedRevision]:
 
 @dataclass
 class NationalRate:
-    rate: int | None
-    offenders: int
+    rate: Decimal | None
+    offenders: Decimal
     population: int
     #: Areas whose population was not given, for which the one implied by their rate is used.
     implied: list[str]
+    #: How many areas the rate is worked out from.
+    areas: int = 0
 
 
 @dataclass
@@ -44,45 +58,65 @@ class NationalSummary:
     values: dict[CellRef, CellValue]
     areas: list[Area]
     rate: NationalRate | None
+    #: For each cell, how many areas gave a figure for it (the sum is theirs only).
+    counts: dict[CellRef, int] = field(default_factory=dict)
+    #: How many MAPPA areas there are.
+    area_total: int = 42
 
     @property
     def published_count(self) -> int:
         return len(self.areas)
 
+    def notes(self) -> dict[CellRef, str]:
+        """ "34 of 42 areas" under each figure that not every area gave."""
+        return {
+            ref: f"{count} of {self.area_total} areas"
+            for ref, count in self.counts.items()
+            if count < self.area_total
+        }
+
 
 def national_summary(year: ReportingYear) -> NationalSummary:
-    """Each table of the year's return summed over the areas published for it.
+    """Each cell of the year's return summed over the areas that gave a figure for it.
 
-    A cell is `[x]` nationally when any published area's is not available or withheld: a
-    partial sum would mislead. The rate per 100,000 is summed offenders over summed population.
+    Areas whose cell is not available or withheld are left out of that cell's sum, and the
+    summary says how many areas each sum covers. A cell no area gave is `[x]`. The rate per
+    100,000 is summed offenders over summed population of the areas that gave both.
     """
     template = year.template
     revisions = list(current_revisions().filter(report__year=year).select_related("report__area"))
-    not_number = ~Q(status=CellStatus.VALUE) & ~Q(status=CellStatus.NOT_APPLICABLE)
     sums = (
-        PublishedFigure.objects.filter(revision__in=[r.pk for r in revisions])
+        PublishedFigure.objects.filter(
+            revision__in=[r.pk for r in revisions], status=CellStatus.VALUE
+        )
         .values("table", "row", "column")
-        .annotate(total=Sum("value"), unknown=Count("pk", filter=not_number))
+        .annotate(total=Sum("value"), areas=Count("pk"))
     )
+    found = {CellRef(c["table"], c["row"], c["column"]): c for c in sums}
     values: dict[CellRef, CellValue] = {}
-    not_applicable = set(template.not_applicable_cells())
-    for cell in sums:
-        ref = CellRef(cell["table"], cell["row"], cell["column"])
-        if ref in not_applicable:
-            values[ref] = CellValue(CellStatus.NOT_APPLICABLE)
-        elif cell["unknown"]:
-            values[ref] = CellValue(CellStatus.NOT_AVAILABLE)
-        else:
-            values[ref] = CellValue.of(cell["total"] or 0)
+    counts: dict[CellRef, int] = {}
+    if revisions:
+        for ref, applicable in template.cells():
+            if not applicable:
+                values[ref] = CellValue(CellStatus.NOT_APPLICABLE)
+                continue
+            cell = found.get(ref)
+            counts[ref] = cell["areas"] if cell else 0
+            values[ref] = CellValue.of(cell["total"]) if cell else NOT_AVAILABLE
     rate = _national_rate(template, revisions)
     if rate is not None and template.rate_rule is not None:
-        values[template.rate_rule.rate] = (
-            CellValue.of(rate.rate)
-            if rate.rate is not None
-            else CellValue(CellStatus.NOT_AVAILABLE)
-        )
+        ref = template.rate_rule.rate
+        values[ref] = CellValue.of(rate.rate) if rate.rate is not None else NOT_AVAILABLE
+        counts[ref] = rate.areas
     areas = sorted((r.report.area for r in revisions), key=lambda a: a.name)
-    return NationalSummary(year=year, values=values, areas=areas, rate=rate)
+    return NationalSummary(
+        year=year,
+        values=values,
+        areas=areas,
+        rate=rate,
+        counts=counts,
+        area_total=Area.objects.count(),
+    )
 
 
 def _national_rate(
@@ -92,127 +126,160 @@ def _national_rate(
     if rule is None or not revisions:
         return None
     cells = _cells_by_revision(revisions, [rule.count, rule.rate])
-    offenders = population = 0
+    offenders, population, areas = Decimal(0), 0, 0
     implied = []
     for revision in revisions:
         count = cells[revision.pk].get(rule.count)
         rate = cells[revision.pk].get(rule.rate)
-        if count is None:
-            return NationalRate(None, 0, 0, [])
-        offenders += count
+        if count is None or count.value is None:
+            continue
         if revision.population_estimate:
             population += revision.population_estimate
-        elif rate:
+        elif rate is not None and rate.value:
             # The population behind the area's published rate: offenders per `per` of it.
-            population += int((Decimal(count) * rule.per / rate).quantize(Decimal(1)))
+            population += int((count.value * rule.per / rate.value).quantize(Decimal(1)))
             implied.append(revision.report.area.name)
         else:
-            return NationalRate(None, offenders, 0, [])
+            continue
+        offenders += count.value
+        areas += 1
     return NationalRate(
-        expected_rate(offenders, population, rule.per) if population else None,
+        expected_rate(offenders, population, rule.per, template.decimals(rule.rate))
+        if population
+        else None,
         offenders,
         population,
         implied,
+        areas,
     )
 
 
 def _cells_by_revision(
-    revisions: list[PublishedRevision], refs: list[CellRef]
-) -> dict[int, dict[CellRef, int]]:
-    """The numeric values of a few cells for each revision (one query)."""
+    revisions: Iterable[PublishedRevision], refs: Iterable[CellRef]
+) -> dict[int, dict[CellRef, CellValue]]:
+    """The given cells of each revision (one query)."""
     condition = Q()
-    for ref in refs:
+    for ref in set(refs):
         condition |= Q(table=ref.table, row=ref.row, column=ref.column)
-    result: dict[int, dict[CellRef, int]] = defaultdict(dict)
+    result: dict[int, dict[CellRef, CellValue]] = defaultdict(dict)
+    if not condition:
+        return result
     figures = PublishedFigure.objects.filter(
-        condition, revision__in=[r.pk for r in revisions], status=CellStatus.VALUE
-    ).values_list("revision_id", "table", "row", "column", "value")
-    for revision_id, table, row, column, value in figures:
-        result[revision_id][CellRef(table, row, column)] = value
+        condition, revision__in=[r.pk for r in revisions]
+    ).values_list("revision_id", "table", "row", "column", "status", "value")
+    for revision_id, table, row, column, status, value in figures:
+        result[revision_id][CellRef(table, row, column)] = CellValue(CellStatus(status), value)
     return result
 
 
-# --- Areas over time and areas side by side ------------------------------------------------
+def _series_cells(series: Iterable[Series], templates: Iterable[ReturnTemplate]) -> set[CellRef]:
+    """Every cell the series need in the given templates (shares need their parts' cells)."""
+    lookup = all_series()
+    refs: set[CellRef] = set()
+    for item in series:
+        parts = [lookup[k] for k in item.share_of] if item.share_of else [item]
+        for part in parts:
+            for template in templates:
+                refs.update(part.cells_in(template))
+    return refs
 
-#: The main figures followed over time, each the sum of the listed cells.
-TREND_SERIES = (
-    (
-        "Registered sex offenders on 31 March",
-        (CellRef("eligible_offenders", "total", "category_1"),),
-    ),
-    (
-        "Offenders managed at Level 2 or 3 during the year",
-        (CellRef("levels_2_3_yearly", "total", "total"),),
-    ),
-    (
-        "Returns to custody (breach of licence or SOPO)",
-        (
-            CellRef("returns_to_custody", "licence_total", "total"),
-            CellRef("returns_to_custody", "sopo_total", "total"),
-        ),
-    ),
-)  # fmt: skip
+
+# --- Series over time and areas side by side -----------------------------------------------
 
 
 @dataclass
-class TrendPoint:
+class SeriesPoint:
+    """One year's value of a series, with the precision and any break in series there."""
+
     year: ReportingYear
-    value: int | None
+    value: CellValue
+    decimals: int
+    #: Why the series breaks at this year ("" if it does not).
+    break_reason: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.value.display(self.decimals)
+
+    @property
+    def text(self) -> str:
+        return self.value.text(self.decimals)
 
 
-def area_trends(area: Area) -> tuple[list[ReportingYear], list[tuple[str, list[TrendPoint]]]]:
-    """Every published year of an area and the main figures for each (two queries)."""
+def point(series: Series, year: ReportingYear, values: dict[CellRef, CellValue]) -> SeriesPoint:
+    """The series' point for one report of `year`."""
+    template = year.template
+    return SeriesPoint(
+        year=year,
+        value=series_value(series, template, values),
+        decimals=series.decimals_in(template),
+        break_reason=series_break(series, template, year.start_year),
+    )
+
+
+def area_trends(area: Area) -> tuple[list[ReportingYear], list[tuple[Series, list[SeriesPoint]]]]:
+    """Every published year of an area and each headline series' points (two queries)."""
     revisions = list(
         current_revisions()
         .filter(report__area=area)
         .select_related("report__year")
         .order_by("report__year__start_year")
     )
-    refs = [ref for _, cells in TREND_SERIES for ref in cells]
-    cells = _cells_by_revision(revisions, refs)
+    headline = [s for s in all_series().values() if s.headline]
     years = [r.report.year for r in revisions]
-    series = []
-    for label, parts in TREND_SERIES:
-        points = []
-        for revision in revisions:
-            numbers = [cells[revision.pk].get(ref) for ref in parts]
-            value = None if None in numbers else sum(numbers)  # type: ignore[arg-type]
-            points.append(TrendPoint(revision.report.year, value))
-        series.append((label, points))
-    return years, series
-
-
-COMPARE_CELLS = {
-    "total": CellRef("eligible_offenders", "total", "total"),
-    "rsos": CellRef("eligible_offenders", "total", "category_1"),
-    "level_2": CellRef("eligible_offenders", "level_2", "total"),
-    "level_3": CellRef("eligible_offenders", "level_3", "total"),
-    "rate": CellRef("rso_rate", "per_100000", "number"),
-}
+    templates = {year.template.key: year.template for year in years}
+    cells = _cells_by_revision(revisions, _series_cells(headline, templates.values()))
+    trends = [
+        (item, [point(item, r.report.year, cells[r.pk]) for r in revisions]) for item in headline
+    ]
+    return years, trends
 
 
 @dataclass
 class AreaComparison:
     area: Area
-    total: int | None
-    rsos: int | None
-    rate: int | None
-    level_2_3_share: Decimal | None
+    #: Series key → the area's point for the year.
+    points: dict[str, SeriesPoint]
+
+    @property
+    def cells(self) -> list[SeriesPoint]:
+        """The points in the order of the compared series."""
+        return list(self.points.values())
+
+
+def compare_series() -> list[Series]:
+    """The series compared between areas, in the order of series.toml."""
+    return [s for s in all_series().values() if s.compare]
 
 
 def compare_areas(year: ReportingYear) -> list[AreaComparison]:
-    """Every published area's headline figures for a year (two queries)."""
+    """Every published area's compared series for a year (two queries)."""
     revisions = list(current_revisions().filter(report__year=year).select_related("report__area"))
-    cells = _cells_by_revision(revisions, list(COMPARE_CELLS.values()))
-    rows = []
-    for revision in revisions:
-        got = {name: cells[revision.pk].get(ref) for name, ref in COMPARE_CELLS.items()}
-        share = None
-        if got["total"] and got["level_2"] is not None and got["level_3"] is not None:
-            share = (Decimal(got["level_2"] + got["level_3"]) * 100 / got["total"]).quantize(
-                Decimal("0.1")
-            )
-        rows.append(
-            AreaComparison(revision.report.area, got["total"], got["rsos"], got["rate"], share)
+    columns = compare_series()
+    cells = _cells_by_revision(revisions, _series_cells(columns, [year.template]))
+    return [
+        AreaComparison(
+            revision.report.area,
+            {item.key: point(item, year, cells[revision.pk]) for item in columns},
         )
-    return rows
+        for revision in revisions
+    ]
+
+
+@dataclass
+class SeriesRow:
+    """One area's point of a series in one year, for the series download and API."""
+
+    area: Area
+    point: SeriesPoint
+
+
+def series_rows(series: Series, area: Area | None = None) -> list[SeriesRow]:
+    """Every published point of `series`, by year then area (two queries)."""
+    revisions = current_revisions().select_related("report__year", "report__area")
+    if area is not None:
+        revisions = revisions.filter(report__area=area)
+    revisions = list(revisions.order_by("report__year__start_year", "report__area__name"))
+    templates = {r.report.year.template.key: r.report.year.template for r in revisions}
+    cells = _cells_by_revision(revisions, _series_cells([series], templates.values()))
+    return [SeriesRow(r.report.area, point(series, r.report.year, cells[r.pk])) for r in revisions]

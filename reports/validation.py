@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .returns import SHORTHAND, CellRef, CellStatus, CellValue, ReturnTemplate
+from .returns import SHORTHAND, CellRef, CellStatus, CellValue, ReturnTemplate, format_number
 
 #: A bound well above any area's figures, so that typing slips are caught.
 MAX_FIGURE = 1_000_000
@@ -42,11 +42,21 @@ class Problem:
         return self.cells[0] if self.cells else None
 
 
-def parse_cell(text: str, *, allow_not_applicable: bool = True) -> CellValue | None:
-    """A cell from what a person or a file wrote: a whole number, `[x]`, `[c]` (or `[z]`).
+def number_kind(decimals: int) -> str:
+    """What a cell takes, in words: "a whole number", "a number with up to 1 decimal place"."""
+    if decimals == 0:
+        return "a whole number"
+    return f"a number with up to {decimals} decimal place{'s' if decimals > 1 else ''}"
 
-    Blank gives None. Thousands separators are accepted. Raises ValueError with a message for
-    people.
+
+def parse_cell(
+    text: str, *, decimals: int = 0, allow_not_applicable: bool = True
+) -> CellValue | None:
+    """A cell from what a person or a file wrote: a number, `[x]`, `[c]` (or `[z]`).
+
+    The number may have up to `decimals` decimal places (the cell's declared precision); it
+    is kept exactly, never as a float. Blank gives None. Thousands separators are accepted.
+    Raises ValueError with a message for people.
     """
     text = text.strip()
     if text == "":
@@ -55,9 +65,16 @@ def parse_cell(text: str, *, allow_not_applicable: bool = True) -> CellValue | N
     if status is not None and (allow_not_applicable or status != CellStatus.NOT_APPLICABLE):
         return CellValue(status)
     cleaned = text.replace(",", "")
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        raise ValueError(f"“{text}” is not a whole number of 0 or more")
-    number = int(cleaned)
+    whole, point, fraction = cleaned.partition(".")
+    if not (
+        cleaned.isascii()
+        and whole.isdigit()
+        and (not point or (fraction.isdigit() and len(fraction) <= decimals))
+    ):
+        if point and decimals and whole.isdigit() and fraction.isdigit():
+            raise ValueError(f"“{text}” has more than {decimals} decimal place(s)")
+        raise ValueError(f"“{text}” is not {number_kind(decimals)} of 0 or more")
+    number = Decimal(cleaned)
     if number > MAX_FIGURE:
         raise ValueError(f"{number:,} is more than the largest figure allowed ({MAX_FIGURE:,})")
     return CellValue.of(number)
@@ -83,16 +100,24 @@ def check_figures(
             problems.append(Problem((), f"{ref} is not a cell of the {template.key} return."))
         elif ref in not_applicable and value.status != CellStatus.NOT_APPLICABLE:
             problems.append(
-                Problem((ref,), f"{describe(template, ref)} is not applicable: leave it as “-”.")
+                Problem((ref,), f"{template.describe(ref)} is not applicable: leave it as “-”.")
             )
         elif ref not in not_applicable and value.status == CellStatus.NOT_APPLICABLE:
             problems.append(
-                Problem((ref,), f"{describe(template, ref)} applies: enter a number, [x] or [c].")
+                Problem((ref,), f"{template.describe(ref)} applies: enter a number, [x] or [c].")
+            )
+        elif value.value is not None and value.value != round(value.value, template.decimals(ref)):
+            problems.append(
+                Problem(
+                    (ref,),
+                    f"{template.describe(ref)} is {value.shorthand}: enter "
+                    f"{number_kind(template.decimals(ref))}.",
+                )
             )
     if complete:
         for ref in template.applicable_cells():
             if ref not in values:
-                problems.append(Problem((ref,), f"Enter {describe(template, ref)}."))
+                problems.append(Problem((ref,), f"Enter {template.describe(ref)}."))
     problems.extend(_check_sums(template, values))
     problems.extend(_check_at_most(template, values))
     problems.extend(_check_rate(template, values, population))
@@ -114,35 +139,38 @@ def check_changes(
         change = now - before
         if abs(change) < WARNING_MINIMUM_CHANGE:
             continue
-        if before and Decimal(abs(change)) / before <= WARNING_SHARE:
+        if before and abs(change) / before <= WARNING_SHARE:
             continue
+        places = template.decimals(ref)
         if before:
-            share = (Decimal(abs(change)) * 100 / before).quantize(Decimal(1), ROUND_HALF_UP)
-            movement = f"{'up' if change > 0 else 'down'} {share}% from {before:,}"
+            share = (abs(change) * 100 / before).quantize(Decimal(1), ROUND_HALF_UP)
+            movement = (
+                f"{'up' if change > 0 else 'down'} {share}% from "
+                f"{format_number(before, places, grouping=True)}"
+            )
         else:
             movement = "up from 0"
         warnings.append(
             Problem(
                 (ref,),
-                f"{describe(template, ref)} is {now:,}, {movement} in {previous_label}.",
+                f"{template.describe(ref)} is {format_number(now, places, grouping=True)}, "
+                f"{movement} in {previous_label}.",
             )
         )
     return warnings
 
 
-def describe(template: ReturnTemplate, ref: CellRef) -> str:
-    """A cell's full name: its table's short name, then the cell's label."""
-    table = template.table(ref.table)
-    return f"{table.short_name}: {template.label_of(ref)}"
+def expected_rate(count: Decimal | int, population: int, per: int, decimals: int = 0) -> Decimal:
+    """`count` per `per` of `population`, rounded half up at `decimals` places as published."""
+    return (Decimal(count) * per / population).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
 
 
-def expected_rate(count: int, population: int, per: int) -> int:
-    """`count` per `per` of `population`, rounded half up as published rates are."""
-    return int((Decimal(count) * per / population).quantize(Decimal(1), ROUND_HALF_UP))
-
-
-def _number(value: CellValue | None) -> int | None:
+def _number(value: CellValue | None) -> Decimal | None:
     return value.value if value is not None else None
+
+
+def _figure(template: ReturnTemplate, ref: CellRef, number: Decimal) -> str:
+    return format_number(number, template.decimals(ref), grouping=True)
 
 
 def _check_sums(template: ReturnTemplate, values: Mapping[CellRef, CellValue]) -> list[Problem]:
@@ -156,14 +184,16 @@ def _check_sums(template: ReturnTemplate, values: Mapping[CellRef, CellValue]) -
         expected = sum(parts)  # type: ignore[arg-type]
         if total != expected:
             terms = " + ".join(
-                f"{label} ({part:,})" for label, part in zip(rule.part_labels, parts, strict=True)
+                f"{label} ({_figure(template, ref, part)})"
+                for label, ref, part in zip(rule.part_labels, rule.parts, parts, strict=True)
             )
             table = template.table(rule.total.table)
             problems.append(
                 Problem(
                     (rule.total, *rule.parts),
-                    f"{table.short_name}: {rule.description} is {total:,} "
-                    f"but {terms} = {expected:,}.",
+                    f"{table.short_name}: {rule.description} is "
+                    f"{_figure(template, rule.total, total)} "
+                    f"but {terms} = {_figure(template, rule.total, expected)}.",
                 )
             )
     return problems
@@ -178,8 +208,9 @@ def _check_at_most(template: ReturnTemplate, values: Mapping[CellRef, CellValue]
         problems.append(
             Problem(
                 (rule.smaller, rule.larger),
-                f"{describe(template, rule.smaller)} is {smaller:,} but "
-                f"{describe(template, rule.larger)} is {larger:,}: {rule.reason}.",
+                f"{template.describe(rule.smaller)} is {_figure(template, rule.smaller, smaller)} "
+                f"but {template.describe(rule.larger)} is "
+                f"{_figure(template, rule.larger, larger)}: {rule.reason}.",
             )
         )
     return problems
@@ -194,13 +225,19 @@ def _check_rate(
     count, rate = _number(values.get(rule.count)), _number(values.get(rule.rate))
     if count is None or rate is None:
         return []
-    expected = expected_rate(count, population, rule.per)
+    places = template.decimals(rule.rate)
+    expected = expected_rate(count, population, rule.per, places)
     if rate == expected:
         return []
+    precision = (
+        "rounded" if places == 0 else f"to {places} decimal place{'s' if places > 1 else ''}"
+    )
     return [
         Problem(
             (rule.rate, rule.count),
-            f"{describe(template, rule.rate)} is {rate:,} but {count:,} {rule.count_label} "
-            f"÷ {population:,} population × {rule.per:,} = {expected:,} (rounded).",
+            f"{template.describe(rule.rate)} is {_figure(template, rule.rate, rate)} but "
+            f"{_figure(template, rule.count, count)} {rule.count_label} "
+            f"÷ {population:,} population × {rule.per:,} = "
+            f"{_figure(template, rule.rate, expected)} ({precision}).",
         )
     ]

@@ -161,7 +161,8 @@ def _submit(report: AnnualReport, user: AbstractBaseUser, version: int, explanat
         raise TransitionRefused("The report has problems to fix before it can be submitted.")
     if state.warnings and not explanation:
         raise TransitionRefused("Explain why the figures marked changed so much since last year.")
-    snapshot = {str(ref): value.shorthand for ref, value in report.cell_values().items()}
+    template = report.template
+    snapshot = {str(ref): template.text(ref, value) for ref, value in report.cell_values().items()}
     _move(report, TRANSITIONS["submit"], user, version, comment=explanation, figures=snapshot)
     report.change_explanation = explanation
     report.save(update_fields=["change_explanation"])
@@ -208,6 +209,7 @@ def publish_revision(
         local_narrative=report.local_narrative,
         population_estimate=report.population_estimate,
         population_source=report.population_source,
+        source_note=report.source_note,
         signatories=[
             {
                 "section": s.section,

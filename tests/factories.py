@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from decimal import Decimal
 
 from django.utils import timezone
 
 from reports.areas import create_areas
-from reports.imports import save_figures
+from reports.figures import replace_figures as save_figures
 from reports.models import AnnualReport, Area, ReportingYear, Signatory
-from reports.returns import LATEST_TEMPLATE, CellRef, CellValue, ReturnTemplate
+from reports.returns import CellRef, CellValue, ReturnTemplate, get_template
 from reports.workflow import publish_revision
 
 _counter = itertools.count(1)
+#: The first return template, the seed reports'.
+RETURN_2010_11 = get_template("2010-11")
 
 
 def get_area(slug: str) -> Area:
@@ -25,7 +28,8 @@ def get_area(slug: str) -> Area:
     return area
 
 
-def make_year(start_year: int = 2010, template: str = LATEST_TEMPLATE) -> ReportingYear:
+def make_year(start_year: int = 2010, template: str = "") -> ReportingYear:
+    """The year starting `start_year`, with `template` or else the one in force that year."""
     year, _ = ReportingYear.objects.get_or_create(
         start_year=start_year, defaults={"return_template": template}
     )
@@ -47,6 +51,11 @@ def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef,
             if values[rule.smaller].value > values[rule.larger].value:
                 values[rule.larger] = values[rule.smaller]
                 changed = True
+    # The rate fits no population check here; give it a value at its declared precision.
+    if template.rate_rule is not None:
+        rate = template.rate_rule.rate
+        places = template.decimals(rate)
+        values[rate] = CellValue.of(values[rate].value + (Decimal("0.5") if places else 0))
     # A total can be filled in once all its parts are: row totals, column totals, grand totals.
     pending = template.sum_rules()
     while pending:

@@ -17,12 +17,15 @@ def test_openapi_document_describes_every_endpoint(client, db):
         "/api/v1/reports/{year}",
         "/api/v1/reports/{year}/{area}",
         "/api/v1/national/{year}",
+        "/api/v1/series",
+        "/api/v1/series/{key}",
     }
 
 
 def test_years_and_areas(client, demo):
     years = client.get("/api/v1/years").json()
     assert {"label": "2010-11", "published_areas": 2}.items() <= years[-1].items()
+    assert years[0]["label"] == "2025-26"
     areas = client.get("/api/v1/areas").json()
     assert len(areas) == 42
     assert {"slug": "gwent", "name": "Gwent", "nation": "Wales"} in areas
@@ -39,6 +42,7 @@ def test_report_figures(client, demo):
         "value": 1185,
         "status": "value",
         "revised": False,
+        "break_in_series": False,
     }
     listed = client.get("/api/v1/reports/2010-11").json()
     assert [r["area"] for r in listed] == ["cambridgeshire-and-peterborough", "kent"]

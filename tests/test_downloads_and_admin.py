@@ -44,7 +44,7 @@ def test_revised_figures_are_marked_r_in_the_download(client, national_admin):
     workflow.perform(report, "publish", national_admin, report.version)
     workflow.perform(report, "reopen", national_admin, report.version, "Orders corrected.")
     ref = CellRef("restrictive_orders", "sopos", "number")
-    from reports.imports import update_figures
+    from reports.figures import update_figures
 
     update_figures(report, {ref: CellValue.of(report.cell_values()[ref].value + 1)})
     report.status = AnnualReport.Status.APPROVED

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, connections
 
-from reports import drafts, imports, workflow
+from reports import drafts, figures, workflow
 from reports.models import AnnualReport, ReportEvent
 from reports.returns import CellRef, CellValue
 from tests.factories import make_report, make_user, open_year
@@ -15,7 +15,7 @@ from tests.factories import make_report, make_user, open_year
 def test_a_database_error_during_a_save_leaves_the_previous_state_intact(kent, monkeypatch):
     report = make_report("kent", year=open_year(2011), status=AnnualReport.Status.DRAFT)
     before = (report.version, report.cell_values(), report.foreword)
-    real_update = imports.update_figures
+    real_update = figures.update_figures
 
     def fails_halfway(report, changes):
         real_update(report, dict(list(changes.items())[:1]))  # one cell written…

@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.models import AnnualReport
-from reports.returns import RETURN_2010_11, CellValue
+from reports.returns import CellValue
 from reports.validation import check_figures, parse_cell
-from tests.factories import consistent_figures, make_report, open_year
+from tests.factories import RETURN_2010_11, consistent_figures, make_report, open_year
 
 TABLE = RETURN_2010_11.table("eligible_offenders")
 CELL_NAMES = [

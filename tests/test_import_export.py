@@ -8,9 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from reports.models import AnnualReport, Area, Figure
-from reports.returns import RETURN_2010_11
 from tests.conftest import signed_in
-from tests.factories import consistent_figures, make_report, make_user, make_year
+from tests.factories import RETURN_2010_11, consistent_figures, make_report, make_user, make_year
 
 pytestmark = pytest.mark.django_db
 Status = AnnualReport.Status

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reports.imports import PublishedReportError, save_figures
+from reports.figures import PublishedReportError
+from reports.figures import replace_figures as save_figures
 from reports.models import AnnualReport, Area, Figure, ReportingYear
 from tests.factories import make_report, make_year
 

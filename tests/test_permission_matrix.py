@@ -31,6 +31,7 @@ SAMPLE = {
     "history_id": "1",
     "id": "1",
     "url": "nowhere/",
+    "key": "category_1_on_31_march",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -56,6 +57,7 @@ EXPECTED = {
             "reports:national",
             "reports:areas",
             "reports:area",
+            "reports:series-csv",
         )
     },
     # django-ninja serves its (read-only) OpenAPI document to POST as well.
@@ -68,6 +70,8 @@ EXPECTED = {
             "api:reports",
             "api:report",
             "api:national",
+            "api:series_list",
+            "api:series_data",
         )
     },
     "api:api-root": ALL(404, 404),

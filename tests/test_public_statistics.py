@@ -12,8 +12,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from reports.models import AnnualReport
-from reports.returns import RETURN_2010_11, CellRef, CellValue
-from tests.factories import consistent_figures, make_report, make_year
+from reports.returns import CellRef, CellValue
+from tests.factories import RETURN_2010_11, consistent_figures, make_report, make_year
 from tests.seed_statistics import seed_figures
 from tests.test_public_pages import read_tables
 
@@ -40,6 +40,8 @@ def test_national_summary_adds_up_the_published_areas_cell_by_cell(client, demo)
             for x, y in zip(a, b, strict=True)
         ]
         assert national["cells"] == expected
+        # Each figure says how many areas it adds up: both published areas gave every one.
+        assert set(national["notes"]) == {"2 of 42 areas"}
     # The combined rate is summed offenders over summed population, not a mean of 83 and 78.
     kent_population = 1239 * 100_000 / 83
     cambs_population = 545 * 100_000 / 78
@@ -61,14 +63,27 @@ def test_national_rate_uses_stated_populations(client, db):
     assert "implied" not in html
 
 
-def test_national_cell_is_x_when_any_area_withheld_it(client, db):
+def test_national_sum_counts_only_areas_with_a_figure_and_says_how_many(client, db):
     year = make_year(2010)
-    values = consistent_figures(RETURN_2010_11)
-    values[CellRef("rso_breaches", "rsos", "number")] = CellValue("c")
-    make_report("kent", year=year, figures=values)
-    make_report("essex", year=year)
+    breaches = CellRef("rso_breaches", "rsos", "number")
+    orders = CellRef("restrictive_orders", "nos", "number")
+    withheld = consistent_figures(RETURN_2010_11)
+    withheld[breaches] = CellValue("c")
+    withheld[orders] = CellValue("x")
+    make_report("kent", year=year, figures=withheld)
+    essex = consistent_figures(RETURN_2010_11, seed=3)
+    essex[breaches] = CellValue.of(17)
+    essex[orders] = CellValue("x")
+    make_report("essex", year=year, figures=essex)
     tables = read_tables(client.get("/reports/2010-11/").content.decode())
-    assert tables[2]["cells"] == ["[x]"]
+    # Kent withheld its figure: the sum is Essex's alone, and says so.
+    assert tables[2]["cells"] == ["17"]
+    assert tables[2]["notes"] == ["1 of 42 areas"]
+    # No area gave the number of notification orders: not available nationally.
+    assert tables[3]["cells"][1] == "[x]"
+    api = client.get("/api/v1/national/2010-11").json()
+    figure = next(f for f in api["figures"] if f["table"] == "rso_breaches")
+    assert (figure["value"], figure["areas"]) == (17, 1)
 
 
 def test_national_summary_of_a_year_with_nothing_published(client, db):
@@ -100,10 +115,11 @@ def test_query_counts_do_not_grow_with_data(client, db):
 
 
 def test_compare_areas_sorts_by_any_column(client, demo):
-    html = client.get("/reports/2010-11/compare/?sort=rate&order=descending").content.decode()
+    url = "/reports/2010-11/compare/?sort=rso_rate&order="
+    html = client.get(url + "descending").content.decode()
     assert html.index("Kent") < html.index("Cambridgeshire and Peterborough")
     assert 'aria-sort="descending"' in html
-    html = client.get("/reports/2010-11/compare/?sort=rate&order=ascending").content.decode()
+    html = client.get(url + "ascending").content.decode()
     assert html.index("Cambridgeshire and Peterborough") < html.index(">Kent<")
     # Level 2/3 share on 31 March: Kent (156 + 1) / 1,691.
     assert ">9.3<" in html
@@ -116,7 +132,8 @@ def test_area_page_has_a_chart_and_a_table_of_the_same_figures(client, db):
         values[CellRef("eligible_offenders", "total", "category_1")] = CellValue.of(rsos)
         make_report("kent", year=make_year(start), figures=values)
     html = client.get("/areas/kent/").content.decode()
-    assert html.count('<svg class="app-chart"') == 3
+    # One chart per headline series of series.toml.
+    assert html.count('<svg class="app-chart"') == 4
     assert 'role="img"' in html
     assert ">1,100<" in html and ">1,239<" in html
     assert 'href="/reports/2009-10/kent/"' in html
@@ -153,6 +170,7 @@ def test_json_downloads_carry_numbers_and_codes(client, demo):
         "value": 1185,
         "status": "value",
         "revised": False,
+        "break_in_series": False,
     }
     not_applicable = next(d for d in data if d["column"] == "category_3" and d["row"] == "level_1")
     assert (not_applicable["value"], not_applicable["status"]) == (None, "[z]")
@@ -174,11 +192,11 @@ def test_spreadsheet_follows_the_analysis_function_layout(client, demo):
     header = [c.value for c in table[3]]
     assert header == ["Area", "Nation", "Row", "Category 1: Registered sex offenders",
                       "Category 2: Violent offenders", "Category 3: Other dangerous offenders",
-                      "Total"]  # fmt: skip
+                      "Total", "Markers"]  # fmt: skip
     kent_level_1 = next(
         r for r in table.iter_rows(values_only=True) if r[:3] == ("Kent", "England", "Level 1")
     )
-    assert kent_level_1[3:] == (1185, 349, "[z]", 1534)
+    assert kent_level_1[3:] == (1185, 349, "[z]", 1534, None)
 
 
 def test_data_page_describes_every_column_and_code(client, demo):

@@ -3,8 +3,6 @@
 import datetime
 
 from reports.returns import (
-    CATEGORY_COLUMNS,
-    RETURN_2010_11,
     CellRef,
     CellStatus,
     CellValue,
@@ -15,6 +13,9 @@ from reports.returns import (
     Table,
 )
 from reports.validation import check_figures
+from tests.factories import RETURN_2010_11
+
+CATEGORY_COLUMNS = RETURN_2010_11.table("eligible_offenders").columns
 
 
 def test_2010_11_return_has_the_six_tables_of_the_published_reports():
@@ -67,9 +68,9 @@ def test_sopo_breaches_total_is_category_1_only():
 
 
 def test_display_uses_thousands_separators_and_dash_for_not_applicable():
-    assert CellValue.of(1534).display == "1,534"
-    assert CellValue.of(0).display == "0"
-    assert CellValue(CellStatus.NOT_APPLICABLE).display == "-"
+    assert CellValue.of(1534).display() == "1,534"
+    assert CellValue.of(0).display() == "0"
+    assert CellValue(CellStatus.NOT_APPLICABLE).display() == "-"
     assert CellValue(CellStatus.WITHHELD).shorthand == "[c]"
 
 
@@ -120,8 +121,6 @@ def test_a_new_years_template_is_only_a_declaration():
         key="test-later",
         description="A later year's return",
         tables=(orders, breaches),
-        what_is_mappa_template="x.html",
-        commentary_template="y.html",
     )
     assert len(later.applicable_cells()) == 3 + 8
     layout = later.layout(

@@ -1,8 +1,8 @@
 """The rules of a return, explained in plain sentences naming cells and numbers."""
 
-from reports.returns import RETURN_2010_11, CellRef, CellStatus, CellValue
+from reports.returns import CellRef, CellStatus, CellValue
 from reports.validation import check_figures
-from tests.factories import consistent_figures
+from tests.factories import RETURN_2010_11, consistent_figures
 
 
 def kent_snapshot() -> dict[CellRef, CellValue]:

@@ -210,9 +210,9 @@ def latest_return(report: AnnualReport) -> dict | None:
     template = report.template
     cells = []
     for key in event.cells:
-        ref = CellRef(*key.split("."))
+        ref = CellRef.parse(key)
         if template.has_cell(ref):
-            cells.append(f"{template.table(ref.table).short_name}: {template.label_of(ref)}")
+            cells.append(template.describe(ref))
     return {"event": event, "cells": cells}
 
 
@@ -411,6 +411,7 @@ def check_answers(request: HttpRequest, year: str, area: str) -> HttpResponse:
         "form": form,
         "can_submit": can_submit,
         "tables": report.template.layout(values, report.year.snapshot_date),
+        "rate_table": report.template.rate_rule.rate.table if report.template.rate_rule else None,
         "foreword_signatories": [s for s in signatories if s.section == Signatory.Section.FOREWORD],
         "local_signatories": [s for s in signatories if s.section == Signatory.Section.LOCAL_PAGE],
         "editable": drafts.is_editable(report) and access.can_edit_area(request.user, report.area),

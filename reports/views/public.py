@@ -7,12 +7,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import statistics
+from .. import standard_text, statistics
 from ..access import get_year
 from ..caching import public_cache
 from ..charts import line_chart
-from ..exports import csv_lines, json_chunks, published_rows, year_workbook
+from ..exports import csv_lines, json_chunks, published_rows, series_lines, year_workbook
+from ..imports import FIGURE_COLUMNS
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
+from ..returns import all_series, templates
 
 
 @require_safe
@@ -99,15 +101,40 @@ def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
 @public_cache
 def data_dictionary(request: HttpRequest) -> HttpResponse:
     """What the downloads hold: every column, code, table, row and column key."""
-    from ..imports import FIGURE_COLUMNS
-    from ..returns import TEMPLATES
-
     years = ReportingYear.objects.filter(reports__in=AnnualReport.objects.published()).distinct()
+    every_year = {}
+    for year in ReportingYear.objects.order_by("start_year"):
+        every_year.setdefault(year.return_template, []).append(year.label)
     return render(
         request,
         "reports/data.html",
-        {"templates": TEMPLATES.values(), "years": years, "columns": FIGURE_COLUMNS},
+        {
+            "templates": [(t, every_year.get(t.key, [])) for t in templates().values()],
+            "series": all_series().values(),
+            "years": years,
+            "columns": FIGURE_COLUMNS,
+        },
     )
+
+
+@require_safe
+@public_cache
+def series_download(request: HttpRequest, key: str) -> StreamingHttpResponse:
+    """One series across every published year and area, as CSV, `[b]` at its breaks."""
+    series = all_series().get(key)
+    if series is None:
+        raise Http404("No such series.")
+    area = request.GET.get("area")
+    area_obj = Area.objects.filter(slug=area).first() if area else None
+    if area and area_obj is None:
+        raise Http404("No such area.")
+    rows = statistics.series_rows(series, area_obj)
+    response = StreamingHttpResponse(
+        series_lines(series, rows), content_type="text/csv; charset=utf-8"
+    )
+    name = f"mappa-series-{series.key}" + (f"-{area_obj.slug}" if area_obj else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 @require_safe
@@ -116,22 +143,15 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     """The year's tables summed over every area published for it."""
     year_obj = get_year(year)
     summary = statistics.national_summary(year_obj)
+    template = year_obj.template
     context = {
         "year": year_obj,
         "summary": summary,
-        "area_count": Area.objects.count(),
-        "tables": year_obj.template.layout(summary.values, year_obj.snapshot_date),
+        "area_count": summary.area_total,
+        "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
+        "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
     }
     return render(request, "reports/national_summary.html", context)
-
-
-SORTS = {
-    "area": lambda row: row.area.name,
-    "total": lambda row: row.total,
-    "rsos": lambda row: row.rsos,
-    "rate": lambda row: row.rate,
-    "share": lambda row: row.level_2_3_share,
-}
 
 
 @require_safe
@@ -139,27 +159,29 @@ SORTS = {
 def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     """Every published area side by side for a year, sortable by any column."""
     year_obj = get_year(year)
+    series = statistics.compare_series()
+    sorts = {s.key: (lambda row, k=s.key: row.points[k].value.value) for s in series}
+    sorts["area"] = lambda row: row.area.name
     sort = request.GET.get("sort", "area")
-    sort = sort if sort in SORTS else "area"
+    sort = sort if sort in sorts else "area"
     descending = request.GET.get("order") == "descending"
     rows = statistics.compare_areas(year_obj)
-    key = SORTS[sort]
+    key = sorts[sort]
     # Figures not available sort last whichever way.
     known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     rows = known + [r for r in rows if key(r) is None]
-    columns = [
-        ("area", "Area"),
-        ("total", "MAPPA-eligible offenders on 31 March"),
-        ("rsos", "Registered sex offenders on 31 March"),
-        ("rate", "RSOs per 100,000 population"),
-        ("share", "Share managed at Level 2 or 3 (%)"),
-    ]
+    columns = [("area", "Area"), *((s.key, s.label) for s in series)]
+    breaks = {
+        s.key: reason for s in series if (reason := statistics.point(s, year_obj, {}).break_reason)
+    }
     context = {
         "year": year_obj,
         "rows": rows,
         "sort": sort,
         "descending": descending,
         "columns": columns,
+        "series": series,
+        "breaks": breaks,
     }
     return render(request, "reports/compare.html", context)
 
@@ -181,14 +203,18 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
         area_obj = Area.objects.get(slug=area)
     except Area.DoesNotExist:
         raise Http404("No such area.") from None
-    years, series = statistics.area_trends(area_obj)
+    years, trends = statistics.area_trends(area_obj)
     charts = [
         {
-            "label": label,
+            "series": series,
+            "label": series.label,
             "points": points,
-            "chart": line_chart([(p.year.label, p.value) for p in points]),
+            "chart": line_chart(
+                [(p.year.label, p.value.value, bool(p.break_reason)) for p in points]
+            ),
+            "breaks": [p for p in points if p.break_reason],
         }
-        for label, points in series
+        for series, points in trends
     ]
     context = {"area": area_obj, "years": years, "charts": charts}
     return render(request, "reports/area_detail.html", context)
@@ -223,14 +249,20 @@ def _render_revision(
 ) -> HttpResponse:
     report = revision.report
     current = revisions[-1]
+    template = report.template
+    texts = standard_text.text_for(report.year)
     context = {
+        "what_is_mappa": standard_text.render(texts.what_is_mappa, report.year),
+        "commentary": standard_text.render(texts.commentary, report.year),
+        "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
+        "sources": revision.source_note.splitlines(),
         "report": report,
         "revision": revision,
         "is_current": revision == current,
         "current": current,
         "corrections": [r for r in revisions if 1 < r.number <= revision.number],
         "other_revisions": [r for r in revisions if r != revision],
-        "tables": report.template.layout(revision.cell_values(), report.year.snapshot_date),
+        "tables": template.layout(revision.cell_values(), report.year.snapshot_date),
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],

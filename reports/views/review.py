@@ -72,19 +72,22 @@ def changes_since_previous_submission(report: AnnualReport) -> list[dict] | None
         if latest.get(key) != before.get(key):
             rows.append(
                 {
-                    "cell": f"{template.table(ref.table).short_name}: {template.label_of(ref)}",
-                    "before": _display(before.get(key)),
-                    "now": _display(latest.get(key)),
+                    "cell": template.describe(ref),
+                    "before": _display(before.get(key), template.decimals(ref)),
+                    "now": _display(latest.get(key), template.decimals(ref)),
                 }
             )
     return rows
 
 
-def _display(shorthand: str | None) -> str:
+def _display(shorthand: str | None, decimals: int) -> str:
     if shorthand is None:
         return "Not entered"
-    value = parse_cell(shorthand)
-    return value.display if isinstance(value, CellValue) else shorthand
+    try:
+        value = parse_cell(shorthand, decimals=3)
+    except ValueError:
+        return shorthand
+    return value.display(decimals) if isinstance(value, CellValue) else shorthand
 
 
 @login_required

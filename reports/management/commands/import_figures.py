@@ -14,6 +14,7 @@ from reports.resources import FigureResource
 
 
 class Command(BaseCommand):
+    resource_class: type[FigureResource] = FigureResource
     help = (
         "Import figures (columns year, area, table, row, column, value) into draft or returned "
         "reports, creating draft reports where there are none. Every row is checked with the "
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         with tqdm(
             total=len(dataset), unit="row", desc="Importing", disable=options["verbosity"] < 1
         ) as bar:
-            result = FigureResource(progress=bar.update).import_data(
+            result = self.resource_class(progress=bar.update).import_data(
                 dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
             )
         problems = [

@@ -1,8 +1,11 @@
-"""Load the demo data: the Kent and the Cambridgeshire and Peterborough 2010-11 reports."""
+"""Load the demo data: every reporting year since 2010-11 with its return template, the Kent
+and the Cambridgeshire and Peterborough 2010-11 reports, real past publications of many areas,
+and 2025-26 open for submissions."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -10,17 +13,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from reports.areas import create_areas
+from reports.figures import replace_figures
 from reports.imports import (
     FigureImportError,
     check_parsed,
     group_by_report,
     parse_figures_csv,
-    save_figures,
 )
 from reports.models import (
     AnnualReport,
@@ -28,15 +32,16 @@ from reports.models import (
     AreaCoordinator,
     ReportingYear,
     Signatory,
+    StandardText,
     release_time_on,
 )
-from reports.returns import LATEST_TEMPLATE
 from reports.workflow import publish_revision
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
-DEMO_YEARS = {"2010-11": LATEST_TEMPLATE}
-#: Opened for submissions in the demo, due a month from the day the demo is loaded.
-DEMO_OPEN_YEAR = "2011-12"
+#: Every year from the first seed report to the one open for submissions.
+FIRST_YEAR, DEMO_OPEN_YEAR = "2010-11", "2025-26"
+PAST_PUBLICATIONS = DEMO_DIR / "past-publications.csv"
+STANDARD_TEXT = DEMO_DIR / "standard-text-2025-26.toml"
 NATIONAL_TEAM = "National team"
 #: Development-only accounts; the passwords are in the README.
 DEMO_USERS = [
@@ -70,6 +75,11 @@ class Command(BaseCommand):
             help="Delete the demo reports first and load them afresh.",
         )
         parser.add_argument(
+            "--without-past-publications",
+            action="store_true",
+            help="Leave out the real past publications of other areas (tests of the seeds).",
+        )
+        parser.add_argument(
             "--with-users",
             action="store_true",
             help="Create the demo accounts even when DEBUG is off (they are always created "
@@ -78,39 +88,81 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(
-        self, *args: Any, replace: bool = False, with_users: bool = False, **options: Any
+        self,
+        *args: Any,
+        replace: bool = False,
+        with_users: bool = False,
+        without_past_publications: bool = False,
+        **options: Any,
     ) -> None:
         create_areas(Area)
         self._national_team()
         if settings.DEBUG or with_users:
             self._users()
-        for label, template in DEMO_YEARS.items():
-            start = ReportingYear.start_year_from_label(label)
-            ReportingYear.objects.get_or_create(
-                start_year=start, defaults={"return_template": template}
-            )
+        self._years()
         figures: dict[tuple[str, str], Any] = {}
         for path in sorted(DEMO_DIR.glob("figures-*.csv")):
             try:
                 figures.update(group_by_report(parse_figures_csv(path.read_text("utf-8"))))
             except FigureImportError as error:
                 raise CommandError(f"{path.name}:\n" + "\n".join(error.problems)) from None
-        for path in sorted(DEMO_DIR.glob("*.toml")):
-            self._load_report(path, figures, replace=replace)
-        open_year, created = ReportingYear.objects.get_or_create(
-            start_year=ReportingYear.start_year_from_label(DEMO_OPEN_YEAR),
+        for path in sorted(DEMO_DIR.glob("*-20??-??.toml")):
+            if path != STANDARD_TEXT:
+                self._load_report(path, figures, replace=replace)
+        if not without_past_publications:
+            self._past_publications(replace=replace)
+        self._standard_text()
+
+    def _years(self) -> None:
+        """Every year from 2010-11, each with its template; past ones released, 2025-26 open."""
+        first = ReportingYear.start_year_from_label(FIRST_YEAR)
+        open_start = ReportingYear.start_year_from_label(DEMO_OPEN_YEAR)
+        for start in range(first, open_start + 1):
+            if start == open_start:
+                defaults = {
+                    "is_open": True,
+                    "deadline": datetime.date.today() + datetime.timedelta(days=30),
+                    "release_at": release_time_on(
+                        datetime.date.today() + datetime.timedelta(days=60)
+                    ),
+                }
+            else:
+                # MoJ releases on the last Thursday of October after the year ends.
+                defaults = {"release_at": release_time_on(_last_thursday_of_october(start + 1))}
+            year, created = ReportingYear.objects.get_or_create(start_year=start, defaults=defaults)
+            if created and year.is_open:
+                self.stdout.write(
+                    f"{year}: opened for reports ({year.return_template} return), due "
+                    f"{year.deadline}, released {year.release_at:%Y-%m-%d %H:%M}."
+                )
+
+    def _past_publications(self, *, replace: bool) -> None:
+        """Real figures areas published before the portal, loaded as the national team would."""
+        loaded = AnnualReport.objects.filter(is_past_publication=True)
+        if replace:
+            for report in loaded:
+                report.revisions.all().delete()  # demo data only
+            loaded.delete()
+        if loaded.exists():
+            self.stdout.write("Past publications: already loaded, left as they are.")
+            return
+        call_command(
+            "load_past_publications", str(PAST_PUBLICATIONS), verbosity=0, stdout=io.StringIO()
+        )
+        count = AnnualReport.objects.filter(is_past_publication=True).count()
+        self.stdout.write(self.style.SUCCESS(f"Past publications: {count} loaded and published."))
+
+    def _standard_text(self) -> None:
+        """2025-26's standard text, written for its return (SHPOs, Category 4)."""
+        year = ReportingYear.objects.by_label(DEMO_OPEN_YEAR)
+        text = tomllib.loads(STANDARD_TEXT.read_text("utf-8"))
+        StandardText.objects.get_or_create(
+            year=year,
             defaults={
-                "return_template": LATEST_TEMPLATE,
-                "is_open": True,
-                "deadline": datetime.date.today() + datetime.timedelta(days=30),
-                "release_at": release_time_on(datetime.date.today() + datetime.timedelta(days=60)),
+                "what_is_mappa": text["what_is_mappa"].strip(),
+                "commentary": text["commentary"].strip(),
             },
         )
-        if created:
-            self.stdout.write(
-                f"{open_year}: opened for reports, due {open_year.deadline}, "
-                f"released {open_year.release_at:%Y-%m-%d %H:%M}."
-            )
 
     def _national_team(self) -> Group:
         team, _ = Group.objects.get_or_create(name=NATIONAL_TEAM)
@@ -131,6 +183,9 @@ class Command(BaseCommand):
                     "view_figure",
                     "import_figures",
                     "view_publishedrevision",
+                    "view_standardtext",
+                    "add_standardtext",
+                    "change_standardtext",
                 ],
             )
         )
@@ -195,8 +250,13 @@ class Command(BaseCommand):
             Signatory(report=report, order=order, **signatory)
             for order, signatory in enumerate(text.get("signatories", []))
         )
-        save_figures(report, parsed.values)
+        replace_figures(report, parsed.values)
         report.status = AnnualReport.Status.PUBLISHED
         report.save(update_fields=["status"])
         publish_revision(report, None, at=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"{report}: loaded and published."))
+
+
+def _last_thursday_of_october(year: int) -> datetime.date:
+    day = datetime.date(year, 10, 31)
+    return day - datetime.timedelta(days=(day.weekday() - 3) % 7)

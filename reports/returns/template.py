@@ -1,10 +1,9 @@
-"""The statistical return: the one declaration of the tables a MAPPA annual report holds.
+"""The shape of a return template: tables, rows, columns, the rules between cells, layout.
 
-Forms, validation, the public report page and the CSV all derive from a `ReturnTemplate`:
-which tables there are, their rows and columns, which cells are not applicable and which
-cells are totals of others. When the tables change in a later year (SOPOs became Sexual Harm
-Prevention Orders, for instance), declare a new template and register it in `TEMPLATES`;
-nothing else needs editing.
+Templates are declared in TOML files (`templates/*.toml`, read by `loader.py`); these classes
+are what a file becomes. Forms, validation, the public report page and every download derive
+from a `ReturnTemplate`: which tables there are, their rows and columns, which cells are not
+applicable, which are totals of others and how many decimal places each shows.
 
 This module is pure Python: it knows nothing of the database.
 """
@@ -15,74 +14,7 @@ import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from django.db import models
-
-
-class CellStatus(models.TextChoices):
-    """What a cell holds, following the GSS shorthand for statistics.
-
-    A cell is never a bare blank standing in for 0: 0 is a value.
-    """
-
-    VALUE = "value", "Value"
-    NOT_APPLICABLE = "z", "[z] Not applicable"
-    NOT_AVAILABLE = "x", "[x] Not available"
-    WITHHELD = "c", "[c] Withheld (confidential)"
-
-
-#: The GSS shorthand written in downloads for each non-value status.
-SHORTHAND = {
-    CellStatus.NOT_APPLICABLE: "[z]",
-    CellStatus.NOT_AVAILABLE: "[x]",
-    CellStatus.WITHHELD: "[c]",
-}
-
-
-@dataclass(frozen=True)
-class CellRef:
-    """The address of one cell: table, row and column keys."""
-
-    table: str
-    row: str
-    column: str
-
-    def __str__(self) -> str:
-        return f"{self.table}.{self.row}.{self.column}"
-
-
-@dataclass(frozen=True)
-class CellValue:
-    """What is recorded in one cell: a status, and a whole number when the status is VALUE."""
-
-    status: CellStatus
-    value: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.status == CellStatus.VALUE) != (self.value is not None):
-            raise ValueError("A cell has a number exactly when its status is 'value'.")
-
-    @classmethod
-    def of(cls, value: int) -> CellValue:
-        return cls(CellStatus.VALUE, value)
-
-    @property
-    def shorthand(self) -> str:
-        """The value as written in a download: the number, or `[z]`, `[x]`, `[c]`."""
-        if self.status == CellStatus.VALUE:
-            return str(self.value)
-        return SHORTHAND[self.status]
-
-    @property
-    def display(self) -> str:
-        """The value as printed in a report table: thousands with commas, `-` if n/a."""
-        if self.status == CellStatus.VALUE:
-            return f"{self.value:,}"
-        if self.status == CellStatus.NOT_APPLICABLE:
-            return "-"
-        return SHORTHAND[self.status]
-
-
-NOT_APPLICABLE = CellValue(CellStatus.NOT_APPLICABLE)
+from .cells import NOT_APPLICABLE, CellRef, CellStatus, CellValue
 
 
 @dataclass(frozen=True)
@@ -90,6 +22,8 @@ class Column:
     key: str
     label: str
     is_total: bool = False
+    #: Decimal places the column's figures carry (0: whole numbers).
+    decimals: int = 0
 
     @property
     def short_label(self) -> str:
@@ -104,6 +38,13 @@ class Row:
     is_total: bool = False
     #: Keys of the columns that do not apply to this row (shown as `-`).
     not_applicable: frozenset[str] = frozenset()
+    #: Decimal places the row's figures carry (0: whole numbers), e.g. 1 for a rate.
+    decimals: int = 0
+
+    @property
+    def not_applicable_keys(self) -> list[str]:
+        """The not-applicable column keys in a stable order, for pages and documents."""
+        return sorted(self.not_applicable)
 
 
 @dataclass(frozen=True)
@@ -138,7 +79,10 @@ class AtMostRule:
 
 @dataclass(frozen=True)
 class RateRule:
-    """`rate` must equal `count` ÷ population × `per`, rounded, when a population is given."""
+    """`rate` must equal `count` ÷ population × `per` when a population is given.
+
+    Compared at the rate cell's declared precision (125.2 for one decimal place).
+    """
 
     count: CellRef
     rate: CellRef
@@ -178,6 +122,11 @@ class Table:
 
     def is_total(self, row: Row, column: Column) -> bool:
         return row.is_total or column.is_total
+
+    @staticmethod
+    def decimals_of(row: Row, column: Column) -> int:
+        """Decimal places of the cell at `row` and `column`."""
+        return max(row.decimals, column.decimals)
 
     def cell_refs(self) -> Iterator[tuple[CellRef, Row, Column]]:
         for row in self.rows:
@@ -231,16 +180,29 @@ class ReturnTemplate:
     key: str
     description: str
     tables: tuple[Table, ...]
-    #: Django templates holding the standard national text of the report.
-    what_is_mappa_template: str
-    commentary_template: str
+    #: The first reporting year (its start year, e.g. 2015 for 2015-16) that uses the template.
+    first_year: int = 2010
+    #: What changed from the previous template, for the data dictionary.
+    changes: str = ""
+    #: Where a detail is a best reading of the sources rather than confirmed.
+    best_reading: str = ""
     #: Rules between cells of different tables.
     at_most_rules: tuple[AtMostRule, ...] = ()
     rate_rule: RateRule | None = None
     _by_key: dict[str, Table] = field(init=False, repr=False, compare=False)
+    _decimals: dict[CellRef, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {t.key: t for t in self.tables})
+        object.__setattr__(
+            self,
+            "_decimals",
+            {
+                ref: table.decimals_of(row, column)
+                for table in self.tables
+                for ref, row, column in table.cell_refs()
+            },
+        )
         if len(self._by_key) != len(self.tables):
             raise ValueError(f"Return template {self.key} repeats a table key.")
         for table in self.tables:
@@ -249,8 +211,24 @@ class ReturnTemplate:
             if len({c.key for c in table.columns}) != len(table.columns):
                 raise ValueError(f"Table {table.key} repeats a column key.")
 
+    @property
+    def first_year_label(self) -> str:
+        return f"{self.first_year}-{(self.first_year + 1) % 100:02d}"
+
     def table(self, key: str) -> Table:
         return self._by_key[key]
+
+    def decimals(self, ref: CellRef) -> int:
+        """Decimal places the cell shows (0 for a cell the template does not have)."""
+        return self._decimals.get(ref, 0)
+
+    def text(self, ref: CellRef, value: CellValue) -> str:
+        """The value as a download writes it: at the cell's declared precision, or a code."""
+        return value.text(self.decimals(ref))
+
+    def describe(self, ref: CellRef) -> str:
+        """A cell's full name: "Short table name: group, row, column"."""
+        return f"{self.table(ref.table).short_name}: {self.label_of(ref)}"
 
     def label_of(self, ref: CellRef) -> str:
         """A cell's name for people: "Level 1, Category 1: Registered sex offenders"."""
@@ -288,9 +266,16 @@ class ReturnTemplate:
         return [rule for table in self.tables for rule in table.sum_rules()]
 
     def layout(
-        self, values: Mapping[CellRef, CellValue], snapshot_date: datetime.date
+        self,
+        values: Mapping[CellRef, CellValue],
+        snapshot_date: datetime.date,
+        notes: Mapping[CellRef, str] | None = None,
     ) -> list[TableLayout]:
-        """The tables ready to render: every cell's display text in report order."""
+        """The tables ready to render: every cell's display text in report order.
+
+        `notes` are short texts shown under a cell's figure (the national summary's "34 of 42
+        areas").
+        """
         layouts = []
         for table in self.tables:
             groups = []
@@ -310,6 +295,8 @@ class ReturnTemplate:
                                 column=column,
                                 value=value,
                                 is_total=table.is_total(row, column),
+                                decimals=table.decimals_of(row, column),
+                                note=notes.get(ref, "") if notes else "",
                             )
                         )
                     rows.append(RowLayout(row=row, cells=tuple(cells)))
@@ -330,10 +317,12 @@ class CellLayout:
     column: Column
     value: CellValue | None
     is_total: bool
+    decimals: int = 0
+    note: str = ""
 
     @property
     def display(self) -> str:
-        return self.value.display if self.value else ""
+        return self.value.display(self.decimals) if self.value else ""
 
     @property
     def is_not_applicable(self) -> bool:
@@ -357,157 +346,3 @@ class TableLayout:
     table: Table
     title: str
     groups: tuple[GroupLayout, ...]
-
-
-# --- The 2010-11 return -------------------------------------------------------------------
-
-CATEGORY_COLUMNS = (
-    Column("category_1", "Category 1: Registered sex offenders"),
-    Column("category_2", "Category 2: Violent offenders"),
-    Column("category_3", "Category 3: Other dangerous offenders"),
-    Column("total", "Total", is_total=True),
-)
-NUMBER_COLUMN = (Column("number", "Number"),)
-#: Category 3 offenders are by definition managed at Level 2 or 3, never Level 1.
-NO_CATEGORY_3 = frozenset({"category_3"})
-#: Breach of a SOPO applies only to registered sex offenders.
-CATEGORY_1_ONLY = frozenset({"category_2", "category_3"})
-
-
-def _levels(prefix: str = "", *, not_applicable: frozenset[str] = frozenset()) -> tuple[Row, ...]:
-    return (
-        Row(f"{prefix}level_2", "Level 2", not_applicable=not_applicable),
-        Row(f"{prefix}level_3", "Level 3", not_applicable=not_applicable),
-        Row(f"{prefix}total", "Total", is_total=True, not_applicable=not_applicable),
-    )
-
-
-def _at_most_rules() -> tuple[AtMostRule, ...]:
-    """The 2010-11 rules between the snapshot, the yearly counts and the returns to custody."""
-    rules = []
-    categories = ("category_1", "category_2", "category_3")
-    for level in ("level_2", "level_3"):
-        for column in categories:
-            rules.append(
-                AtMostRule(
-                    smaller=CellRef("eligible_offenders", level, column),
-                    larger=CellRef("levels_2_3_yearly", level, column),
-                    reason="the yearly total must be at least the number on 31 March",
-                )
-            )
-            rules.append(
-                AtMostRule(
-                    smaller=CellRef("returns_to_custody", f"licence_{level}", column),
-                    larger=CellRef("levels_2_3_yearly", level, column),
-                    reason=(
-                        "returns to custody cannot be more than the offenders managed at that "
-                        "level during the year"
-                    ),
-                )
-            )
-        rules.append(
-            AtMostRule(
-                smaller=CellRef("returns_to_custody", f"sopo_{level}", "category_1"),
-                larger=CellRef("levels_2_3_yearly", level, "category_1"),
-                reason=(
-                    "returns to custody cannot be more than the offenders managed at that "
-                    "level during the year"
-                ),
-            )
-        )
-    return tuple(rules)
-
-
-RETURN_2010_11 = ReturnTemplate(
-    key="2010-11",
-    description="MAPPA annual report tables as published for 2010-11",
-    what_is_mappa_template="reports/standard/2010-11/what_is_mappa.html",
-    commentary_template="reports/standard/2010-11/commentary.html",
-    at_most_rules=_at_most_rules(),
-    rate_rule=RateRule(
-        count=CellRef("eligible_offenders", "total", "category_1"),
-        rate=CellRef("rso_rate", "per_100000", "number"),
-        count_label="registered sex offenders on 31 March",
-    ),
-    tables=(
-        Table(
-            key="eligible_offenders",
-            title="MAPPA-eligible offenders on {snapshot_date}",
-            short_name="MAPPA-eligible offenders on 31 March",
-            columns=CATEGORY_COLUMNS,
-            groups=(
-                RowGroup(
-                    "",
-                    (
-                        Row("level_1", "Level 1", not_applicable=NO_CATEGORY_3),
-                        *_levels(),
-                    ),
-                ),
-            ),
-        ),
-        Table(
-            key="levels_2_3_yearly",
-            title="MAPPA-eligible offenders in Levels 2 and 3 by category (yearly total)",
-            short_name="Levels 2 and 3 yearly total",
-            columns=CATEGORY_COLUMNS,
-            groups=(RowGroup("", _levels()),),
-        ),
-        Table(
-            key="rso_breaches",
-            title="RSOs cautioned or convicted for breach of notification requirements",
-            short_name="RSOs cautioned or convicted for breach of notification requirements",
-            columns=NUMBER_COLUMN,
-            groups=(RowGroup("", (Row("rsos", "RSOs cautioned or convicted"),)),),
-        ),
-        Table(
-            key="restrictive_orders",
-            title="Restrictive orders for Category 1 offenders",
-            subtitle="SOPOs, NOs & FTOs imposed by the courts",
-            short_name="Restrictive orders",
-            columns=NUMBER_COLUMN,
-            groups=(
-                RowGroup(
-                    "",
-                    (
-                        Row("sopos", "SOPOs"),
-                        Row("nos", "NOs"),
-                        Row("ftos", "FTOs"),
-                    ),
-                ),
-            ),
-        ),
-        Table(
-            key="returns_to_custody",
-            title=(
-                "Level 2 and 3 offenders returned to custody for breach of licence "
-                "or sent to custody for breach of SOPO"
-            ),
-            short_name="Returns to custody",
-            columns=CATEGORY_COLUMNS,
-            groups=(
-                RowGroup("Breach of licence", _levels("licence_")),
-                RowGroup("Breach of SOPO", _levels("sopo_", not_applicable=CATEGORY_1_ONLY)),
-            ),
-        ),
-        Table(
-            key="rso_rate",
-            title="Total number of Registered Sexual Offenders per 100,000 population",
-            short_name="Registered sexual offenders per 100,000 population",
-            columns=NUMBER_COLUMN,
-            groups=(RowGroup("", (Row("per_100000", "RSOs per 100,000 population"),)),),
-        ),
-    ),
-)
-
-#: Every return template, by key. A reporting year names the one it uses.
-TEMPLATES: dict[str, ReturnTemplate] = {t.key: t for t in (RETURN_2010_11,)}
-LATEST_TEMPLATE = RETURN_2010_11.key
-
-
-def get_template(key: str) -> ReturnTemplate:
-    """The return template registered under `key`."""
-    return TEMPLATES[key]
-
-
-def template_choices() -> list[tuple[str, str]]:
-    return [(t.key, t.description) for t in TEMPLATES.values()]
