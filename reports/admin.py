@@ -36,8 +36,9 @@ from .models import (
     ReportEvent,
     ReportingYear,
     Signatory,
+    StandardText,
 )
-from .resources import FigureResource
+from .resources import FigureResource, PastPublicationResource
 
 
 class ReadOnlyAdminMixin:
@@ -205,8 +206,8 @@ class RevisionInline(ReadOnlyInline):
 
 @admin.register(AnnualReport)
 class AnnualReportAdmin(SimpleHistoryAdmin):
-    list_display = ["area", "year", "status", "updated_at", "review_link"]
-    list_filter = ["year", "status", "area__nation", "area"]
+    list_display = ["area", "year", "status", "is_past_publication", "updated_at", "review_link"]
+    list_filter = ["year", "status", "is_past_publication", "area__nation", "area"]
     search_fields = ["area__name"]
     list_select_related = ["area", "year"]
     readonly_fields = ["status", "version", "last_edited_by", "created_at", "updated_at"]
@@ -293,7 +294,8 @@ def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
 class FigureAdmin(ReadOnlyAdminMixin, ImportExportMixin, admin.ModelAdmin):
     """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""
 
-    resource_classes = [FigureResource]
+    # The import page offers both: figures for drafts, or past publications (published at once).
+    resource_classes = [FigureResource, PastPublicationResource]
     formats = [CSV, XLSX]
     import_form_class = FigureImportForm
     list_display = ["report", "table", "row", "column", "status", "value"]
@@ -310,3 +312,15 @@ class FigureAdmin(ReadOnlyAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("reports.view_figure")
+
+
+@admin.register(StandardText)
+class StandardTextAdmin(SimpleHistoryAdmin):
+    """Each year's standard text; written on its own page (manage/standard-text/), with history."""
+
+    list_display = ["year", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request: HttpRequest, obj: StandardText, form: Any, change: bool) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

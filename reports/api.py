@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
 from . import statistics
-from .exports import json_number, published_rows
+from .exports import break_cells, json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
 from .returns import all_series
 
@@ -210,6 +210,7 @@ def national(request: HttpRequest, year: str) -> dict:
     year_obj = _year(year)
     template = year_obj.template
     summary = statistics.national_summary(year_obj)
+    breaks = break_cells(template.key, year_obj.start_year)
     figures = []
     for ref, _ in template.cells():
         value = summary.values.get(ref)
@@ -224,6 +225,7 @@ def national(request: HttpRequest, year: str) -> dict:
                 "value": number,
                 "status": "value" if number is not None else value.shorthand,
                 "revised": False,
+                "break_in_series": ref in breaks,
                 "areas": summary.counts.get(ref),
             }
         )

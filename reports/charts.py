@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 
 WIDTH, HEIGHT = 640, 260
 MIN_LABEL_GAP = 56
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 36, 16, 40
 
 
 @dataclass(frozen=True)
@@ -56,55 +56,68 @@ class LineChart:
     def baseline(self) -> float:
         return self.height - BOTTOM
 
+    @property
+    def left(self) -> int:
+        return LEFT
 
-def line_chart(series: list[tuple[str, Decimal | int | None, bool]]) -> LineChart | None:
+    @property
+    def right(self) -> int:
+        return self.width - RIGHT
+
+
+def line_chart(
+    series: list[tuple[str, Decimal | int | None, bool]], places: list[int] | None = None
+) -> LineChart | None:
     """A chart of (label, value, is_break) points; gaps (None) are left out.
 
-    None if there is nothing to draw. A break also separates the points either side of a gap.
+    `places` put each point along the axis (the years' start years, so that years with no
+    report leave room); by default the points are evenly spaced. None if there is nothing to
+    draw. A break also separates the points either side of a gap.
     """
     known = []
     pending_break = False
-    for label, value, is_break in series:
+    for n, (label, value, is_break) in enumerate(series):
         pending_break = pending_break or is_break
         if value is not None:
-            known.append((label, value, pending_break))
+            known.append((n, label, value, pending_break))
             pending_break = False
     if not known:
         return None
-    largest = max(Decimal(value) for _, value, _ in known)
-    top = _nice_ceiling(int(largest.to_integral_value(rounding=ROUND_CEILING)))
+    largest = max(Decimal(value) for _, _, value, _ in known)
+    step_value, top = _ticks(int(largest.to_integral_value(rounding=ROUND_CEILING)))
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
-    step = plot_width / max(len(series) - 1, 1)
-    positions = {label: LEFT + n * step if len(series) > 1 else LEFT + plot_width / 2
-                 for n, (label, _, _) in enumerate(series)}  # fmt: skip
+    places = places or list(range(len(series)))
+    low, span = min(places), max(places) - min(places)
+    x = [LEFT + (p - low) * plot_width / span if span else LEFT + plot_width / 2 for p in places]
+    step = plot_width / span if span else plot_width
     # Years are about 50 px wide: write every n-th so that they never overlap.
-    every = max(1, math.ceil(MIN_LABEL_GAP / step)) if len(series) > 1 else 1
-    order = {label: n for n, (label, _, _) in enumerate(series)}
+    every = max(1, math.ceil(MIN_LABEL_GAP / step))
     points = tuple(
         ChartPoint(
-            x=positions[label],
+            x=x[n],
             y=TOP + plot_height * (1 - float(value) / top),
             label=label,
             value=Decimal(value),
             is_break=is_break,
-            show_label=(len(series) - 1 - order[label]) % every == 0,
+            show_label=(places[-1] - places[n]) % every == 0,
         )
-        for label, value, is_break in known
+        for n, label, value, is_break in known
     )
     gridlines = tuple(
-        (TOP + plot_height * (1 - fraction), f"{round(top * fraction):,}")
-        for fraction in (0, 0.25, 0.5, 0.75, 1)
+        (TOP + plot_height * (1 - tick / top), f"{tick:,}")
+        for tick in range(0, top + 1, step_value)
     )
     return LineChart(points=points, gridlines=gridlines)
 
 
-def _nice_ceiling(value: int) -> int:
-    """A round number at least `value` (and at least 4), for the top of the axis."""
+def _ticks(value: int) -> tuple[int, int]:
+    """A round step (1, 2 or 5 × 10ⁿ) giving 3 to 6 gridlines, and the top of the axis."""
     value = max(value, 4)
     magnitude = 10 ** (len(str(value)) - 1)
-    for multiple in (1, 2, 2.5, 5, 10):
-        candidate = int(multiple * magnitude)
-        if candidate >= value:
-            return candidate
-    return 10 * magnitude
+    for step in (magnitude // 10 or 1, magnitude // 5 or 1, magnitude // 2 or 1, magnitude,
+                 2 * magnitude, 5 * magnitude):  # fmt: skip
+        top = -(-value // step) * step
+        if top // step <= 5:
+            return step, top
+    return 10 * magnitude, 10 * magnitude

@@ -213,6 +213,9 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
         .order_by("report__area__name")
     )
     values = _values_by_revision(revisions)
+    first = _first_revision_values(
+        PublishedRevision.objects.filter(pk__in=[r.pk for r in revisions])
+    )
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
@@ -283,6 +286,9 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
                             cells.append(cell)
                         else:
                             cells.append(SHORTHAND[CellStatus(status)])
+                        original = first.get(revision.report_id)
+                        if original is not None and original.get(ref) != (status, value):
+                            markers.append(f"{REVISED} {column.short_label}")
                         if ref in breaks:
                             markers.append(f"{BREAK_IN_SERIES} {column.short_label}")
                     texts = [safe_cell(t) for t in (area.name, area.get_nation_display(), label)]

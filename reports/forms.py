@@ -132,6 +132,16 @@ class TableForm(VersionedForm):
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
 
+    @property
+    def number_kind(self) -> str:
+        """What this table's cells take: "whole numbers", or with up to n decimal places."""
+        places = max(
+            (f.decimals for f in self.fields.values() if isinstance(f, CellField)), default=0
+        )
+        if not places:
+            return "whole numbers"
+        return f"numbers with up to {places} decimal place{'s' if places > 1 else ''}, like 125.2"
+
     def rows_with_fields(self) -> list[dict]:
         """The grid for the template: rows of bound fields, `None` where not applicable."""
         groups = []
@@ -363,3 +373,48 @@ class ActionForm(VersionedForm):
 
     def cell_refs(self) -> list[CellRef]:
         return [CellRef.parse(value) for value in self.cleaned_data.get("cells", [])]
+
+
+class StandardTextForm(GovukForm):
+    """A year's "What is MAPPA?" and commentary, in Markdown with the year's placeholders."""
+
+    PLACEHOLDER_HINT = (
+        "Markdown: a blank line between paragraphs, ### for a heading, - for a bullet, "
+        "**bold**. Write {year}, {period_start} and {period_end} for the year's dates."
+    )
+
+    what_is_mappa = forms.CharField(
+        label="What is MAPPA?",
+        max_length=MAX_TEXT,
+        help_text=PLACEHOLDER_HINT,
+        widget=forms.Textarea(attrs={"rows": 20}),
+        error_messages={"required": "Enter the “What is MAPPA?” text."},
+    )
+    commentary = forms.CharField(
+        label="Explanatory commentary on statistical tables",
+        max_length=MAX_TEXT,
+        help_text=PLACEHOLDER_HINT + " Check every figure it quotes (such as the share managed "
+        "at Level 1): it is this year's to set.",
+        widget=forms.Textarea(attrs={"rows": 20}),
+        error_messages={"required": "Enter the explanatory commentary."},
+    )
+
+    def _clean_text(self, name: str) -> str:
+        from .standard_text import PLACEHOLDERS, unknown_placeholders
+
+        # Browsers send \r\n: store \n so that saving unchanged text records no change.
+        text = self.cleaned_data[name].replace("\r\n", "\n").strip()
+        unknown = unknown_placeholders(text)
+        if unknown:
+            known = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
+            raise forms.ValidationError(
+                f"{self.fields[name].label}: {{{unknown[0]}}} is not a date this page can fill "
+                f"in. Use {known}, or remove the braces."
+            )
+        return text
+
+    def clean_what_is_mappa(self) -> str:
+        return self._clean_text("what_is_mappa")
+
+    def clean_commentary(self) -> str:
+        return self._clean_text("commentary")

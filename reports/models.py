@@ -118,6 +118,20 @@ class ReportingYear(models.Model):
             self.return_template = template_for_year(self.start_year).key
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        # Figures are cells of the year's template: changing it would orphan them.
+        if self.pk and self.reports.exists():
+            stored = ReportingYear.objects.filter(pk=self.pk).values_list(
+                "return_template", flat=True
+            )
+            if self.return_template and self.return_template not in stored:
+                raise ValidationError(
+                    {
+                        "return_template": f"{self.label} already has reports, whose figures are "
+                        f"cells of the {stored[0]} return: its template cannot change now."
+                    }
+                )
+
     @property
     def label(self) -> str:
         return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"

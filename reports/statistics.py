@@ -72,7 +72,7 @@ class NationalSummary:
         return {
             ref: f"{count} of {self.area_total} areas"
             for ref, count in self.counts.items()
-            if count < self.area_total
+            if 0 < count < self.area_total
         }
 
 
@@ -206,15 +206,39 @@ class SeriesPoint:
         return self.value.text(self.decimals)
 
 
-def point(series: Series, year: ReportingYear, values: dict[CellRef, CellValue]) -> SeriesPoint:
-    """The series' point for one report of `year`."""
+def point(
+    series: Series,
+    year: ReportingYear,
+    values: dict[CellRef, CellValue],
+    previous: ReportingYear | None = None,
+) -> SeriesPoint:
+    """The series' point for one report of `year`.
+
+    With `previous` (the area's previous published year), a break in any year between marks
+    this point: an area's series may skip years.
+    """
     template = year.template
     return SeriesPoint(
         year=year,
         value=series_value(series, template, values),
         decimals=series.decimals_in(template),
-        break_reason=series_break(series, template, year.start_year),
+        break_reason=series_break(
+            series, template, year.start_year, previous.start_year if previous else None
+        ),
     )
+
+
+def _area_points(
+    series: Series, revisions: list[PublishedRevision], cells: dict
+) -> list[SeriesPoint]:
+    """One area's points in year order, each break marked where the area's series crosses it."""
+    points = []
+    previous = None
+    for revision in revisions:
+        year = revision.report.year
+        points.append(point(series, year, cells[revision.pk], previous))
+        previous = year
+    return points
 
 
 def area_trends(area: Area) -> tuple[list[ReportingYear], list[tuple[Series, list[SeriesPoint]]]]:
@@ -229,9 +253,7 @@ def area_trends(area: Area) -> tuple[list[ReportingYear], list[tuple[Series, lis
     years = [r.report.year for r in revisions]
     templates = {year.template.key: year.template for year in years}
     cells = _cells_by_revision(revisions, _series_cells(headline, templates.values()))
-    trends = [
-        (item, [point(item, r.report.year, cells[r.pk]) for r in revisions]) for item in headline
-    ]
+    trends = [(item, _area_points(item, revisions, cells)) for item in headline]
     return years, trends
 
 
@@ -282,4 +304,15 @@ def series_rows(series: Series, area: Area | None = None) -> list[SeriesRow]:
     revisions = list(revisions.order_by("report__year__start_year", "report__area__name"))
     templates = {r.report.year.template.key: r.report.year.template for r in revisions}
     cells = _cells_by_revision(revisions, _series_cells([series], templates.values()))
-    return [SeriesRow(r.report.area, point(series, r.report.year, cells[r.pk])) for r in revisions]
+    # Breaks are marked where each area's own series crosses one (areas skip years).
+    by_area: dict[int, list[PublishedRevision]] = defaultdict(list)
+    for revision in revisions:
+        by_area[revision.report.area_id].append(revision)
+    points = {
+        revision.pk: item
+        for area_revisions in by_area.values()
+        for revision, item in zip(
+            area_revisions, _area_points(series, area_revisions, cells), strict=True
+        )
+    }
+    return [SeriesRow(r.report.area, points[r.pk]) for r in revisions]

@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import manage, public, review
+from .views import manage, public, review, standard_texts
 
 register_converter(YearLabelConverter, "year")
 
@@ -56,6 +56,8 @@ manage_patterns = [
     path(f"{REPORT}/review/", review.review, name="review"),
     path(f"{REPORT}/actions/<slug:action>/", review.act, name="act"),
     path("tracker/<year:year>/", review.tracker, name="tracker"),
+    path("standard-text/", standard_texts.year_list, name="standard-texts"),
+    path("standard-text/<year:year>/", standard_texts.edit, name="standard-text"),
 ]
 
 account_patterns = [

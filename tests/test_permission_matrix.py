@@ -91,6 +91,9 @@ EXPECTED = {
     "manage:review": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:act": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
     "manage:tracker": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:standard-texts": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    # An empty POST is refused with the form's errors (200), never saved.
+    "manage:standard-text": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
     **{
         name: [(SIGN_IN, SIGN_IN), (404, 404), (200, 200), (404, 404)]
         for name in (

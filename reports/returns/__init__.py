@@ -65,6 +65,7 @@ __all__ = [
     "TableLayout",
     "TemplateError",
     "all_series",
+    "all_templates",
     "declarations",
     "format_number",
     "get_series",
@@ -73,7 +74,6 @@ __all__ = [
     "series_value",
     "template_choices",
     "template_for_year",
-    "templates",
 ]
 
 PACKAGE = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ def _settings_changed(setting: str, **kwargs: object) -> None:
         reload()
 
 
-def templates() -> dict[str, ReturnTemplate]:
+def all_templates() -> dict[str, ReturnTemplate]:
     """Every template by key, oldest first."""
     return declarations().templates
 
@@ -119,15 +119,15 @@ def get_template(key: str) -> ReturnTemplate:
 
 def template_for_year(start: int) -> ReturnTemplate:
     """The template in force for the year starting in `start`: the latest begun by then."""
-    candidates = [t for t in templates().values() if t.first_year <= start]
+    candidates = [t for t in all_templates().values() if t.first_year <= start]
     if not candidates:
-        return next(iter(templates().values()))
+        return next(iter(all_templates().values()))
     return max(candidates, key=lambda t: t.first_year)
 
 
 def template_choices() -> list[tuple[str, str]]:
     """(key, description) of every template, for the reporting year's choice."""
-    return [(t.key, f"{t.key}: {t.description}") for t in templates().values()]
+    return [(t.key, f"{t.key}: {t.description}") for t in all_templates().values()]
 
 
 def all_series() -> dict[str, Series]:
@@ -149,14 +149,26 @@ def series_value(
     return series.value(template, values)
 
 
-def series_break(series: Series, template: ReturnTemplate, start: int) -> str:
-    """Why the series breaks at the year starting in `start`, or "" if it does not."""
-    if start != template.first_year:
-        return ""
+def series_break(
+    series: Series, template: ReturnTemplate, start: int, previous: int | None = None
+) -> str:
+    """Why the series breaks at the year starting in `start`, or "" if it does not.
+
+    With `previous` (the start of the series' previous point, when years are missing in
+    between), a break anywhere after that year up to this one counts: the two points are not
+    comparable.
+    """
     if series.share_of:
-        reasons = [series_break(get_series(k), template, start) for k in series.share_of]
+        reasons = [series_break(get_series(k), template, start, previous) for k in series.share_of]
         return " ".join(dict.fromkeys(r for r in reasons if r))
-    return series.breaks.get(template.key, "")
+    if previous is None:
+        return series.breaks.get(template.key, "") if start == template.first_year else ""
+    reasons = [
+        series.breaks[t.key]
+        for t in all_templates().values()
+        if previous < t.first_year <= start and t.key in series.breaks
+    ]
+    return " ".join(reasons)
 
 
 def year_label(start: int) -> str:

@@ -82,7 +82,7 @@ class _Reader:
 
     def key(self, data: dict, where: str) -> str:
         value = self.text(data, "key", where)
-        if value and not KEY.match(value):
+        if value and not KEY.fullmatch(value):
             self.problem(
                 where,
                 f"the key “{value}” must start with a letter and hold only lower-case letters, "
@@ -110,7 +110,7 @@ class _Reader:
 
 def start_year(label: str) -> int | None:
     """2015 for "2015-16"; None if the label is malformed."""
-    match = YEAR.match(label)
+    match = YEAR.fullmatch(label)
     if not match or (int(match["start"]) + 1) % 100 != int(match["end"]):
         return None
     return int(match["start"])
@@ -212,7 +212,7 @@ def load_template_file(path: Path, series: dict[str, Series]) -> TemplateFile:
     if data is None or not reader.keys(data, "", TOP_REQUIRED, TOP_OPTIONAL):
         raise TemplateError(reader.problems)
     key = reader.text(data, "key", "")
-    if key and not TEMPLATE_KEY.match(key):
+    if key and not TEMPLATE_KEY.fullmatch(key):
         reader.problem("", f"the key “{key}” must be up to 20 lower-case letters, digits, - or _.")
     if key and key != path.stem:
         reader.problem("", f"the key “{key}” must be the file's name without .toml ({path.stem}).")
@@ -236,12 +236,12 @@ def load_template_file(path: Path, series: dict[str, Series]) -> TemplateFile:
             changes=reader.text(data, "changes", "", ""),
             best_reading=reader.text(data, "best_reading", "", ""),
             tables=tuple(tables),
-            at_most_rules=tuple(at_most),
+            at_most_rules=tuple(rule for rule, _ in at_most),
             rate_rule=rate,
         )
     except ValueError as error:
         raise TemplateError([f"{path.name}: {error}"]) from None
-    _check_cells(template, reader)
+    _check_cells(template, [place for _, place in at_most], reader)
     cells, breaks = _series_cells(data.get("series", {}), template, series, reader)
     if reader.problems:
         raise TemplateError(reader.problems)
@@ -376,7 +376,8 @@ def _check_totals(table: Table, reader: _Reader) -> None:
             )
 
 
-def _at_most(data: Any, reader: _Reader) -> list[AtMostRule]:
+def _at_most(data: Any, reader: _Reader) -> list[tuple[AtMostRule, str]]:
+    """The rules, each with its place in the file ("at_most rule (reason), pair 2")."""
     if not isinstance(data, list):
         reader.problem("at_most", "expected a list of [[at_most]] rules.")
         return []
@@ -390,13 +391,15 @@ def _at_most(data: Any, reader: _Reader) -> list[AtMostRule]:
         if not isinstance(pairs, list):
             reader.problem(where, "“pairs” must be a list of [smaller, larger] cells.")
             continue
-        for pair in pairs:
+        short = reason if len(reason) <= 30 else reason[:30] + "…"
+        for k, pair in enumerate(pairs, 1):
             if not (isinstance(pair, list) and len(pair) == 2):
                 reader.problem(where, f"{pair!r} is not a pair [smaller, larger] of cells.")
                 continue
             smaller, larger = reader.cell(pair[0], where), reader.cell(pair[1], where)
             if smaller and larger:
-                rules.append(AtMostRule(smaller=smaller, larger=larger, reason=reason))
+                rule = AtMostRule(smaller=smaller, larger=larger, reason=reason)
+                rules.append((rule, f"at_most rule ({short}), pair {k}"))
     return rules
 
 
@@ -417,7 +420,7 @@ def _rate(data: Any, reader: _Reader) -> RateRule | None:
     )
 
 
-def _check_cells(template: ReturnTemplate, reader: _Reader) -> None:
+def _check_cells(template: ReturnTemplate, places: list[str], reader: _Reader) -> None:
     """Every cell a rule names exists in the template and is applicable."""
     not_applicable = set(template.not_applicable_cells())
 
@@ -427,9 +430,9 @@ def _check_cells(template: ReturnTemplate, reader: _Reader) -> None:
         elif ref in not_applicable:
             reader.problem(where, f"names the cell {ref}, which is not applicable.")
 
-    for n, rule in enumerate(template.at_most_rules, 1):
-        check(rule.smaller, f"at_most rule ({rule.reason[:30]}…), pair {n}")
-        check(rule.larger, f"at_most rule ({rule.reason[:30]}…), pair {n}")
+    for rule, place in zip(template.at_most_rules, places, strict=True):
+        check(rule.smaller, place)
+        check(rule.larger, place)
     if template.rate_rule:
         check(template.rate_rule.count, "rate")
         check(template.rate_rule.rate, "rate")
@@ -451,7 +454,11 @@ def _series_cells(
             reader.problem(where, f"there is no series “{key}” in series.toml.")
             continue
         if series[key].share_of:
-            reader.problem(where, "this series is a share of two others: give their cells.")
+            reader.problem(
+                where,
+                "this series is a share of two other series: give cells for those two, "
+                "not for this one.",
+            )
             continue
         if isinstance(spec, dict):
             if not reader.keys(spec, where, {"cells"}, {"break"}):

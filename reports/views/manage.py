@@ -95,8 +95,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "open_years": open_years,
+        # Past publications are not submissions: there is nothing of theirs to track.
         "tracked_years": ReportingYear.objects.filter(
-            Q(reports__isnull=False) | Q(is_open=True)
+            Q(reports__isnull=False, reports__is_past_publication=False) | Q(is_open=True)
         ).distinct(),
         "is_admin": access.is_national_admin(request.user),
         "can_edit": {area.pk for area in access.coordinated_areas(request.user)},

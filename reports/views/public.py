@@ -14,7 +14,7 @@ from ..charts import line_chart
 from ..exports import csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
-from ..returns import all_series, templates
+from ..returns import all_series, all_templates
 
 
 @require_safe
@@ -109,7 +109,7 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
         request,
         "reports/data.html",
         {
-            "templates": [(t, every_year.get(t.key, [])) for t in templates().values()],
+            "templates": [(t, every_year.get(t.key, [])) for t in all_templates().values()],
             "series": all_series().values(),
             "years": years,
             "columns": FIGURE_COLUMNS,
@@ -204,20 +204,45 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
     except Area.DoesNotExist:
         raise Http404("No such area.") from None
     years, trends = statistics.area_trends(area_obj)
+    # A series the area never published (past publications hold a few figures) is only named.
+    unpublished = [s for s, points in trends if all(p.value.value is None for p in points)]
+    trends = [(s, points) for s, points in trends if s not in unpublished]
     charts = [
         {
             "series": series,
             "label": series.label,
             "points": points,
             "chart": line_chart(
-                [(p.year.label, p.value.value, bool(p.break_reason)) for p in points]
+                [(p.year.label, p.value.value, bool(p.break_reason)) for p in points],
+                [p.year.start_year for p in points],
             ),
             "breaks": [p for p in points if p.break_reason],
         }
         for series, points in trends
     ]
-    context = {"area": area_obj, "years": years, "charts": charts}
+    context = {
+        "area": area_obj,
+        "years": years,
+        "charts": charts,
+        "unpublished": unpublished,
+        "return_changes": _return_changes(years, [s for s, _ in trends]),
+    }
     return render(request, "reports/area_detail.html", context)
+
+
+def _return_changes(years: list[ReportingYear], shown: list) -> list[dict]:
+    """The return templates begun within an area's published years, and the series they break."""
+    if len(years) < 2:
+        return []
+    first, last = years[0].start_year, years[-1].start_year
+    return [
+        {
+            "template": template,
+            "breaks": [s.label for s in shown if template.key in s.breaks],
+        }
+        for template in all_templates().values()
+        if first < template.first_year <= last
+    ]
 
 
 @require_safe
