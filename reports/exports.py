@@ -14,7 +14,6 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import IO
@@ -101,9 +100,9 @@ def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
         yield (year, area, ref.table, ref.row, ref.column, text, marker)
 
 
-@cache
 def _positions(template_key: str) -> dict[CellRef, int]:
-    return {ref: n for n, (ref, _) in enumerate(get_template(template_key).cells())}
+    """Each cell's place in the template's report order."""
+    return get_template(template_key).positions
 
 
 def break_cells(template_key: str, start_year: int) -> frozenset[CellRef]:

@@ -34,8 +34,10 @@ def test_kent_enters_submits_and_publishes_the_2025_26_return(full_demo, kent, n
 
     grid = kent.get(f"{REPORT}/tables/eligible_offenders/").content.decode()
     assert "Category 4: Terrorist or terrorism-risk offenders" in grid
-    assert kent.get(f"{REPORT}/tables/restrictive_orders/").content.decode().count(
-        "SHPOs with foreign travel restriction"
+    assert (
+        kent.get(f"{REPORT}/tables/restrictive_orders/")
+        .content.decode()
+        .count("SHPOs with foreign travel restriction")
     )
     figures = consistent_figures(template, seed=5)
     for table in template.tables:

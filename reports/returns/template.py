@@ -191,9 +191,12 @@ class ReturnTemplate:
     rate_rule: RateRule | None = None
     _by_key: dict[str, Table] = field(init=False, repr=False, compare=False)
     _decimals: dict[CellRef, int] = field(init=False, repr=False, compare=False)
+    #: Each cell's place in report order, for sorting downloads.
+    positions: dict[CellRef, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {t.key: t for t in self.tables})
+        object.__setattr__(self, "positions", {ref: n for n, (ref, _) in enumerate(self.cells())})
         object.__setattr__(
             self,
             "_decimals",

@@ -99,7 +99,7 @@ def test_coordinator_enters_kent_2010_11_with_one_wrong_total_then_submits(
     assert report.status == AnnualReport.Status.SUBMITTED
     order = [ref for ref, _ in report.template.cells()]
     stored = sorted(report.cell_values().items(), key=lambda item: order.index(item[0]))
-    assert [value.display for _, value in stored] == [
+    assert [value.display() for _, value in stored] == [
         cell for table in seed_figures("kent") for cell in table
     ]
 
