@@ -1,4 +1,4 @@
-"""Declared precision: a rate of 125.2 is entered, stored, checked, shown and downloaded as 125.2."""
+"""Declared precision: a rate of 125.2 is entered, stored, checked, shown and sent as 125.2."""
 
 import csv
 import datetime
