@@ -100,7 +100,7 @@ def line_chart(
             label=label,
             value=Decimal(value),
             is_break=is_break,
-            show_label=(places[-1] - places[n]) % every == 0,
+            show_label=_labelled(places, n, every),
         )
         for n, label, value, is_break in known
     )
@@ -109,6 +109,15 @@ def line_chart(
         for tick in range(0, top + 1, step_value)
     )
     return LineChart(points=points, gridlines=gridlines)
+
+
+def _labelled(places: list[int], n: int, every: int) -> bool:
+    """Whether point `n` has its year written: the first and the last always, others every
+    `every` years back from the last, never so close to the first that they overlap it."""
+    first, last, place = places[0], places[-1], places[n]
+    if place in (first, last):
+        return True
+    return (last - place) % every == 0 and place - first >= every
 
 
 def _ticks(value: int) -> tuple[int, int]:

@@ -121,3 +121,16 @@ def test_password_reset_with_errors_has_no_wcag_violations(site, page, axe):
     page.get_by_role("button", name="Send the link").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe(page) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/2010-11/kent/", "/reports/2019-20/", "/reports/2019-20/compare/",
+     "/areas/west-yorkshire/", "/data/"],
+)  # fmt: skip
+def test_nothing_runs_off_a_phone_screen(site, browser, path):
+    """Wide tables scroll inside their own region; the page itself never scrolls sideways."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{site}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") == 375
+    page.close()
