@@ -129,10 +129,16 @@ def check_changes(
     values: Mapping[CellRef, CellValue],
     previous: Mapping[CellRef, CellValue],
     previous_label: str,
+    not_comparable: set[CellRef] | frozenset[CellRef] = frozenset(),
 ) -> list[Problem]:
-    """Warnings for figures that moved a lot since the area's previous published year."""
+    """Warnings for figures that moved a lot since the area's previous published year.
+
+    Cells in `not_comparable` (a break in series between the two years) are not compared.
+    """
     warnings = []
     for ref, _ in template.cells():
+        if ref in not_comparable:
+            continue
         now, before = _number(values.get(ref)), _number(previous.get(ref))
         if now is None or before is None:
             continue

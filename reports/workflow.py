@@ -25,7 +25,7 @@ from django.utils import timezone
 from . import access, notifications
 from .drafts import EditConflict, accepts_changes
 from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent, ReportingYear
-from .returns import CellRef
+from .returns import CellRef, cells_breaking_between
 from .validation import Problem, check_changes, check_figures
 
 Status = AnnualReport.Status
@@ -94,7 +94,13 @@ def readiness(report: AnnualReport) -> Readiness:
     warnings = []
     if previous is not None:
         warnings = check_changes(
-            template, values, previous.cell_values(), str(previous.report.year)
+            template,
+            values,
+            previous.cell_values(),
+            str(previous.report.year),
+            not_comparable=cells_breaking_between(
+                template, previous.report.year.start_year, report.year.start_year
+            ),
         )
     return Readiness(errors=errors, warnings=warnings, previous=previous)
 

@@ -171,6 +171,17 @@ def series_break(
     return " ".join(reasons)
 
 
+def cells_breaking_between(template: ReturnTemplate, previous: int, start: int) -> set[CellRef]:
+    """Cells of `template` whose series breaks after the year starting `previous`, up to and
+    including the year starting `start`: their values are not comparable across that gap."""
+    return {
+        ref
+        for series in all_series().values()
+        if not series.share_of and series_break(series, template, start, previous)
+        for ref in series.cells_in(template)
+    }
+
+
 def year_label(start: int) -> str:
     """ "2015-16" for 2015."""
     return f"{start}-{(start + 1) % 100:02d}"
