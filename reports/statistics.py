@@ -316,3 +316,48 @@ def series_rows(series: Series, area: Area | None = None) -> list[SeriesRow]:
         )
     }
     return [SeriesRow(r.report.area, points[r.pk]) for r in revisions]
+
+
+@dataclass
+class SeriesTable:
+    """A series for every area and year: the public's view of one figure across the years."""
+
+    series: Series
+    years: list[ReportingYear]
+    #: (area, its point for each year, None where it has no published report).
+    rows: list[tuple[Area, list[SeriesPoint | None]]]
+    #: For each year: the sum over the areas with a figure, and how many they are.
+    totals: list[tuple[Decimal | None, int]]
+    #: For each year: why the series breaks there ("" if it does not).
+    breaks: list[str]
+
+    @property
+    def breaks_by_year(self) -> list[tuple[ReportingYear, str]]:
+        return [
+            (year, reason) for year, reason in zip(self.years, self.breaks, strict=True) if reason
+        ]
+
+
+def series_table(series: Series) -> SeriesTable:
+    """Every published point of `series`, areas by years, with each year's sum (two queries)."""
+    points = series_rows(series)
+    years = sorted({row.point.year for row in points}, key=lambda y: y.start_year)
+    column = {year.pk: n for n, year in enumerate(years)}
+    by_area: dict[int, tuple[Area, list[SeriesPoint | None]]] = {}
+    for row in points:
+        _, cells = by_area.setdefault(row.area.pk, (row.area, [None] * len(years)))
+        cells[column[row.point.year.pk]] = row.point
+    totals: list[tuple[Decimal | None, int]] = []
+    for n in range(len(years)):
+        numbers = [
+            cells[n].value.value
+            for _, cells in by_area.values()
+            if cells[n] is not None and cells[n].value.value is not None
+        ]
+        totals.append((sum(numbers) if numbers else None, len(numbers)))
+    breaks = [
+        series_break(series, year.template, year.start_year) if n else ""
+        for n, year in enumerate(years)
+    ]
+    rows = sorted(by_area.values(), key=lambda item: item[0].name)
+    return SeriesTable(series, years, rows, totals, breaks)

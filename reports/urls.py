@@ -31,6 +31,7 @@ public_patterns = [
     path("data/", public.data_dictionary, name="data"),
     path("data/all-years.csv", public.all_download, {"fmt": "csv"}, name="all-csv"),
     path("data/all-years.json", public.all_download, {"fmt": "json"}, name="all-json"),
+    path("data/series/<slug:key>/", public.series_detail, name="series"),
     path("data/series/<slug:key>.csv", public.series_download, name="series-csv"),
     path("releases/", public.release_calendar, name="releases"),
     path("reports/<year:year>/", public.national_summary, name="national"),

@@ -58,6 +58,7 @@ EXPECTED = {
             "reports:areas",
             "reports:area",
             "reports:series-csv",
+            "reports:series",
         )
     },
     # django-ninja serves its (read-only) OpenAPI document to POST as well.

@@ -90,3 +90,12 @@ def test_figures_across_a_break_are_not_compared_for_change_warnings(db):
     )
     # SOPO returns became SOPO/SHPO returns: a different figure, so not compared.
     assert not any("Breach of SOPO/SHPO" in w for w in warnings)
+
+
+def test_a_series_page_shows_every_area_and_year_with_each_years_sum(client, full_demo):
+    html = client.get("/data/series/category_1_on_31_march/").content.decode()
+    assert "<caption" in html and "by area and year" in html
+    assert ">2,941<" in html.replace("\n", "")  # West Yorkshire 2019-20
+    assert "of 42 areas" in html
+    assert client.get("/data/series/level_2_3_share/").status_code == 404  # a share: no sums
+    assert client.get("/data/series/atlantis/").status_code == 404

@@ -119,6 +119,18 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public_cache
+def series_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One series for every area and year, with each year's sum and its breaks."""
+    series = all_series().get(key)
+    if series is None or series.share_of:
+        raise Http404("No such series.")
+    table = statistics.series_table(series)
+    context = {"series": series, "table": table, "area_count": Area.objects.count()}
+    return render(request, "reports/series_detail.html", context)
+
+
+@require_safe
+@public_cache
 def series_download(request: HttpRequest, key: str) -> StreamingHttpResponse:
     """One series across every published year and area, as CSV, `[b]` at its breaks."""
     series = all_series().get(key)
