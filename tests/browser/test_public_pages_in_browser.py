@@ -51,6 +51,7 @@ def test_report_page_is_styled_as_a_govuk_service(site, page, screenshot, slug):
         "/reports/2019-20/",
         "/reports/2019-20/compare/",
         "/reports/2019-20/west-yorkshire/",
+        "/data/series/category_1_on_31_march/",
         "/data/",
         "/reports/2010-11/kent/revisions/1/",
         "/account/password-reset/",
@@ -126,7 +127,7 @@ def test_password_reset_with_errors_has_no_wcag_violations(site, page, axe):
 @pytest.mark.parametrize(
     "path",
     ["/reports/2010-11/kent/", "/reports/2019-20/", "/reports/2019-20/compare/",
-     "/areas/west-yorkshire/", "/data/"],
+     "/areas/west-yorkshire/", "/data/", "/data/series/category_1_on_31_march/"],
 )  # fmt: skip
 def test_nothing_runs_off_a_phone_screen(site, browser, path):
     """Wide tables scroll inside their own region; the page itself never scrolls sideways."""
