@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.views.decorators.http import condition
 
-from .models import PublishedRevision, ReportingYear
+from .models import PublishedRevision, ReportingYear, StandardText
 
 
 def _state(request: HttpRequest) -> tuple[datetime.datetime | None, str]:
@@ -26,9 +26,11 @@ def _state(request: HttpRequest) -> tuple[datetime.datetime | None, str]:
             last=Max("published_at"), count=Count("pk"), top=Max("pk")
         )
         releases = ReportingYear.objects.aggregate(last=Max("release_at"), count=Count("pk"))
+        # Every report shows its year's standard text: a new wording is a new page.
+        texts = StandardText.objects.aggregate(last=Max("updated_at"), count=Count("pk"))
         # Signed-in people see their own navigation, so they get their own validators.
         user = request.user.pk if request.user.is_authenticated else 0
-        key = f"{summary}|{releases}|{user}"
+        key = f"{summary}|{releases}|{texts}|{user}"
         last = max((t for t in (summary["last"], releases["last"]) if t is not None), default=None)
         cached = (last, hashlib.sha256(key.encode()).hexdigest()[:32])
         request._public_state = cached  # type: ignore[attr-defined]

@@ -107,3 +107,17 @@ def test_list_says_which_years_have_their_own_text(national):
     assert "2011-12's text" in html  # what 2012-13 shows
     assert "The 2010-11 text the service started with" in html
     assert "Its own, last changed" in html
+
+
+def test_a_new_wording_is_never_answered_304_with_the_old_page(national):
+    from django.test import Client
+
+    report = make_report("kent", year=make_year(2020))
+    public = Client()
+    etag = public.get(report.get_absolute_url())["ETag"]
+    national.post(
+        "/manage/standard-text/2020-21/", {"what_is_mappa": "New words.", "commentary": "C."}
+    )
+    response = public.get(report.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "New words." in response.content.decode()
