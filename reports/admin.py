@@ -315,12 +315,8 @@ class FigureAdmin(ReadOnlyAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StandardText)
-class StandardTextAdmin(SimpleHistoryAdmin):
-    """Each year's standard text; written on its own page (manage/standard-text/), with history."""
+class StandardTextAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Each year's standard text, read-only here: it is written, with its checks, on its own
+    page (/manage/standard-text/)."""
 
     list_display = ["year", "updated_at", "updated_by"]
-    readonly_fields = ["updated_at", "updated_by"]
-
-    def save_model(self, request: HttpRequest, obj: StandardText, form: Any, change: bool) -> None:
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)

@@ -7,15 +7,16 @@ endpoints. Like the public pages, it reads only current public revisions.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
 from . import statistics
-from .exports import break_cells, json_number, published_rows
+from .exports import json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
-from .returns import all_series
+from .returns import all_series, break_cells
 
 api = NinjaAPI(
     title="MAPPA Portal API",
@@ -210,7 +211,7 @@ def national(request: HttpRequest, year: str) -> dict:
     year_obj = _year(year)
     template = year_obj.template
     summary = statistics.national_summary(year_obj)
-    breaks = break_cells(template.key, year_obj.start_year)
+    breaks = break_cells(template, year_obj.start_year)
     figures = []
     for ref, _ in template.cells():
         value = summary.values.get(ref)
@@ -269,7 +270,8 @@ def series_data(request: HttpRequest, key: str, area: str | None = None) -> dict
         raise HttpError(404, f"There is no series “{key}”.")
     area_obj = None
     if area is not None:
-        area_obj = Area.objects.filter(slug=area).first()
+        valid = re.fullmatch(r"[a-z0-9-]{1,100}", area)
+        area_obj = Area.objects.filter(slug=area).first() if valid else None
         if area_obj is None:
             raise HttpError(404, f"There is no MAPPA area “{area}”.")
     points = []

@@ -31,7 +31,8 @@ def _state(request: HttpRequest) -> tuple[datetime.datetime | None, str]:
         # Signed-in people see their own navigation, so they get their own validators.
         user = request.user.pk if request.user.is_authenticated else 0
         key = f"{summary}|{releases}|{texts}|{user}"
-        last = max((t for t in (summary["last"], releases["last"]) if t is not None), default=None)
+        times = (summary["last"], releases["last"], texts["last"])
+        last = max((t for t in times if t is not None), default=None)
         cached = (last, hashlib.sha256(key.encode()).hexdigest()[:32])
         request._public_state = cached  # type: ignore[attr-defined]
     return cached

@@ -79,7 +79,8 @@ def line_chart(
     for n, (label, value, is_break) in enumerate(series):
         pending_break = pending_break or is_break
         if value is not None:
-            known.append((n, label, value, pending_break))
+            # The first point drawn has no line before it to break.
+            known.append((n, label, value, pending_break and bool(known)))
             pending_break = False
     if not known:
         return None

@@ -34,9 +34,8 @@ from .returns import (
     CellStatus,
     CellValue,
     Series,
-    all_series,
+    break_cells,
     get_template,
-    series_break,
 )
 from .statistics import SeriesRow, current_revisions
 
@@ -89,7 +88,7 @@ def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
     year = ReportingYear(start_year=start_year).label
     template = get_template(template_key)
     position = _positions(template_key)
-    breaks = break_cells(template_key, start_year)
+    breaks = break_cells(template, start_year)
     original = first.get(report_id)
     cells = [(CellRef(t, r, c), status, value) for *_, t, r, c, status, value in rows]
     cells.sort(key=lambda cell: position.get(cell[0], len(position)))
@@ -103,17 +102,6 @@ def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
 def _positions(template_key: str) -> dict[CellRef, int]:
     """Each cell's place in the template's report order."""
     return get_template(template_key).positions
-
-
-def break_cells(template_key: str, start_year: int) -> frozenset[CellRef]:
-    """The cells of series that break in the year starting `start_year` (marked `[b]`)."""
-    template = get_template(template_key)
-    return frozenset(
-        ref
-        for series in all_series().values()
-        if not series.share_of and series_break(series, template, start_year)
-        for ref in series.cells_in(template)
-    )
 
 
 def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
@@ -259,7 +247,7 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
         ]
     )
 
-    breaks = break_cells(template.key, year.start_year)
+    breaks = break_cells(template, year.start_year)
     for n, table in enumerate(template.tables, 1):
         sheet = book.create_sheet(f"Table_{n}")
         title(sheet, f"Table {n}: {table.title_for(year.snapshot_date)}, by area")

@@ -138,9 +138,8 @@ class TableForm(VersionedForm):
         places = max(
             (f.decimals for f in self.fields.values() if isinstance(f, CellField)), default=0
         )
-        if not places:
-            return "whole numbers"
-        return f"numbers with up to {places} decimal place{'s' if places > 1 else ''}, like 125.2"
+        kind = number_kind(places).removeprefix("a ").replace("number", "numbers", 1)
+        return kind + (", like 125.2" if places else "")
 
     def rows_with_fields(self) -> list[dict]:
         """The grid for the template: rows of bound fields, `None` where not applicable."""
@@ -383,6 +382,9 @@ class StandardTextForm(GovukForm):
         "**bold**. Write {year}, {period_start} and {period_end} for the year's dates."
     )
 
+    #: When the text was last saved as the person opened the page ("" if never): a save based
+    #: on an older text is refused rather than overwrite someone else's words.
+    based_on = forms.CharField(widget=forms.HiddenInput, required=False)
     what_is_mappa = forms.CharField(
         label="What is MAPPA?",
         max_length=MAX_TEXT,

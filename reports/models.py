@@ -124,7 +124,8 @@ class ReportingYear(models.Model):
             stored = ReportingYear.objects.filter(pk=self.pk).values_list(
                 "return_template", flat=True
             )
-            if self.return_template and self.return_template not in stored:
+            chosen = self.return_template or template_for_year(self.start_year).key
+            if chosen not in stored:
                 raise ValidationError(
                     {
                         "return_template": f"{self.label} already has reports, whose figures are "

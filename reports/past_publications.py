@@ -16,7 +16,8 @@ from .figures import replace_figures
 from .imports import ParsedReturn
 from .models import AnnualReport, Area, ReportEvent, ReportingYear
 
-LOAD_ACTION = "load_past_publication"
+#: Fits ReportEvent.action (20 characters).
+LOAD_ACTION = "past_publication"
 
 
 def refusal(year: ReportingYear, area: Area, report: AnnualReport | None) -> str:

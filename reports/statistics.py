@@ -101,8 +101,10 @@ def national_summary(year: ReportingYear) -> NationalSummary:
                 values[ref] = CellValue(CellStatus.NOT_APPLICABLE)
                 continue
             cell = found.get(ref)
-            counts[ref] = cell["areas"] if cell else 0
-            values[ref] = CellValue.of(cell["total"]) if cell else NOT_AVAILABLE
+            counts[ref] = cell["areas"] if cell and template.is_additive(ref) else 0
+            # A rate of one area plus a rate of another is no rate: only counts add up.
+            additive = cell and template.is_additive(ref)
+            values[ref] = CellValue.of(cell["total"]) if additive else NOT_AVAILABLE
     rate = _national_rate(template, revisions)
     if rate is not None and template.rate_rule is not None:
         ref = template.rate_rule.rate
@@ -236,7 +238,10 @@ def _area_points(
     previous = None
     for revision in revisions:
         year = revision.report.year
-        points.append(point(series, year, cells[revision.pk], previous))
+        item = point(series, year, cells[revision.pk], previous)
+        if previous is None:
+            item.break_reason = ""  # an area's first year has no earlier year to differ from
+        points.append(item)
         previous = year
     return points
 
@@ -348,7 +353,7 @@ def series_table(series: Series) -> SeriesTable:
         _, cells = by_area.setdefault(row.area.pk, (row.area, [None] * len(years)))
         cells[column[row.point.year.pk]] = row.point
     totals: list[tuple[Decimal | None, int]] = []
-    for n in range(len(years)):
+    for n in range(len(years) if series.additive else 0):
         numbers = [
             cells[n].value.value
             for _, cells in by_area.values()
@@ -356,7 +361,7 @@ def series_table(series: Series) -> SeriesTable:
         ]
         totals.append((sum(numbers) if numbers else None, len(numbers)))
     breaks = [
-        series_break(series, year.template, year.start_year) if n else ""
+        series_break(series, year.template, year.start_year, years[n - 1].start_year) if n else ""
         for n, year in enumerate(years)
     ]
     rows = sorted(by_area.values(), key=lambda item: item[0].name)

@@ -65,8 +65,8 @@ def new_template_text() -> str:
         'sro_breach_notification = "sro_notification.people.number"',
     )
     # The copy's breaks in series were 2023-24's (Category 4): 2027-28 breaks none.
-    text, breaks = re.subn(r'\{ cells = (.+?), break = "[^"]*" \}', r"\1", text)
-    assert breaks == 5
+    text, breaks = re.subn(r"\[\[breaks\]\]\nreason = .*?\n\]\n", "", text, flags=re.S)
+    assert breaks == 1
     # Add a table before the rate.
     return changed(text, '[[tables]]\nkey = "rso_rate"', NEW_TABLE + '[[tables]]\nkey = "rso_rate"')
 

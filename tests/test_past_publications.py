@@ -54,7 +54,7 @@ def test_a_past_publication_is_published_at_once_with_the_rest_not_available(tmp
     # Every other cell of the template is held, [x] where applicable and [z] where not.
     assert len(values) == len(list(report.template.cells()))
     assert {v.status for ref, v in values.items() if ref not in (RSOS, RATE)} == {"x", "z"}
-    assert ReportEvent.objects.get(report=report).action == "load_past_publication"
+    assert ReportEvent.objects.get(report=report).action == "past_publication"
     html = client.get("/reports/2019-20/cumbria/").content.decode()
     assert "Past publication." in html
     assert SOURCE in html

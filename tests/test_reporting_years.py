@@ -46,3 +46,22 @@ def test_the_admin_refuses_the_change_with_the_reason(db):
     assert "its template cannot change now" in response.content.decode()
     year.refresh_from_db()
     assert year.return_template == "2016-17"
+
+
+def test_a_year_whose_template_file_is_gone_stops_migrate_and_check(db):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    ReportingYear.objects.create(start_year=2030, return_template="retired-2030")
+    with pytest.raises(SystemCheckError) as stopped:
+        call_command("check", databases=["default"])
+    assert "reports.E002" in str(stopped.value)
+    assert "uses the return template “retired-2030”, which has no file" in str(stopped.value)
+
+
+def test_a_blank_template_cannot_switch_a_year_that_has_reports(db):
+    year = make_year(2023, template="2016-17")
+    make_report("kent", year=year)
+    year.return_template = ""  # would become the template in force, 2023-24
+    with pytest.raises(ValidationError, match="its template cannot change now"):
+        year.full_clean()

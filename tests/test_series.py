@@ -99,3 +99,44 @@ def test_a_series_page_shows_every_area_and_year_with_each_years_sum(client, ful
     assert "of 42 areas" in html
     assert client.get("/data/series/level_2_3_share/").status_code == 404  # a share: no sums
     assert client.get("/data/series/atlantis/").status_code == 404
+
+
+def test_b_marks_the_cells_whose_definition_changed_not_their_neighbours(db):
+    make_report("kent", year=make_year(2023))  # Category 4 joins the totals
+    rows = {(r["table"], r["row"], r["column"]): r["marker"]
+            for r in csv_rows("/reports/2023-24/figures.csv")}  # fmt: skip
+    assert rows[("eligible_offenders", "level_1", "total")] == "[b]"
+    assert rows[("returns_to_custody", "licence_total", "total")] == "[b]"
+    assert rows[("eligible_offenders", "level_1", "category_1")] == ""
+    # Returns for breach of an order are Category 1 only: Category 4 did not change them.
+    assert rows[("returns_to_custody", "shpo_total", "total")] == ""
+
+
+def test_an_areas_first_published_year_is_never_a_break(client, db):
+    make_report("kent", year=make_year(2015))  # the first year of SHPOs, Kent's first report
+    make_report("kent", year=make_year(2016))
+    area = client.get("/areas/kent/").content.decode()
+    assert "is not comparable with the years before it" not in area
+    assert "app-chart__point--break" not in area
+
+
+def test_rates_are_never_added_up(client, full_demo):
+    html = client.get("/data/series/rso_rate/").content.decode()
+    assert "Sum of the areas that gave it" not in html
+    counts = client.get("/data/series/category_1_on_31_march/").content.decode()
+    assert "Sum of the areas that gave it" in counts
+
+
+def test_a_share_of_a_withheld_figure_is_withheld():
+    from reports.returns import CellStatus, share
+
+    withheld = CellValue(CellStatus.WITHHELD)
+    assert share(withheld, CellValue.of(10)).status == CellStatus.WITHHELD
+    assert share(CellValue.of(1), CellValue.of(0)).status == CellStatus.NOT_AVAILABLE
+    assert str(share(CellValue.of(1), CellValue.of(3)).value) == "33.3"
+
+
+@pytest.mark.parametrize("area", ["%00", "KENT", "x" * 200, "kent/../essex"])
+def test_a_series_for_an_unknown_area_is_not_found(client, db, area):
+    assert client.get(f"/data/series/rso_rate.csv?area={area}").status_code == 404
+    assert client.get(f"/api/v1/series/rso_rate?area={area}").status_code == 404

@@ -1,5 +1,7 @@
 """Each year's standard text: written by the national team, dated by its own year."""
 
+import re
+
 import pytest
 
 from reports.models import StandardText
@@ -49,15 +51,24 @@ def client_html(report) -> str:
     return Client().get(report.get_absolute_url()).content.decode()
 
 
+def based_on(client, url: str) -> str:
+    """The hidden stamp of the text as the page was opened."""
+    import re
+
+    return re.search(r'name="based_on" value="([^"]*)"', client.get(url).content.decode())[1]
+
+
 def test_saving_unchanged_text_records_no_change(national):
     year = make_year(2016)
     StandardText.objects.create(year=year, what_is_mappa="Line one.\n\nTwo.", commentary="C.")
+    url = "/manage/standard-text/2016-17/"
     # Browsers send Windows line endings: the same words are not a change.
     response = national.post(
-        "/manage/standard-text/2016-17/",
-        {"what_is_mappa": "Line one.\r\n\r\nTwo.", "commentary": "C."},
+        url,
+        {"what_is_mappa": "Line one.\r\n\r\nTwo.", "commentary": "C.",
+         "based_on": based_on(national, url)},
         follow=True,
-    )
+    )  # fmt: skip
     assert "Nothing had changed" in response.content.decode()
     assert StandardText.objects.get(year=year).history.count() == 1
 
@@ -121,3 +132,28 @@ def test_a_new_wording_is_never_answered_304_with_the_old_page(national):
     response = public.get(report.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert "New words." in response.content.decode()
+
+
+def test_a_save_based_on_an_older_text_is_refused_and_nothing_is_lost(national, national_admin):
+    year = make_year(2021)
+    url = "/manage/standard-text/2021-22/"
+    StandardText.objects.create(year=year, what_is_mappa="First.", commentary="C.")
+    stamp = based_on(national, url)
+    # Someone else saves in between.
+    from reports.models import StandardText as Text
+
+    other = Text.objects.get(year=year)
+    other.what_is_mappa, other.updated_by = "Their words.", national_admin
+    other.save()
+    response = national.post(
+        url, {"what_is_mappa": "My words.", "commentary": "C.", "based_on": stamp}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Your changes have not been saved because" in html
+    assert "My words." in html  # what the person wrote is kept in the form
+    assert Text.objects.get(year=year).what_is_mappa == "Their words."
+    # Told, they may save again deliberately.
+    again = re.search(r'name="based_on" value="([^"]*)"', html)[1]
+    national.post(url, {"what_is_mappa": "My words.", "commentary": "C.", "based_on": again})
+    assert Text.objects.get(year=year).what_is_mappa == "My words."

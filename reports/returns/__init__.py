@@ -172,19 +172,21 @@ def series_break(
 
 
 def cells_breaking_between(template: ReturnTemplate, previous: int, start: int) -> set[CellRef]:
-    """Cells of `template` whose series breaks after the year starting `previous`, up to and
-    including the year starting `start`: their values are not comparable across that gap."""
+    """Cells of `template` whose definition changed after the year starting `previous`, up to
+    and including the year starting `start`: their values are not comparable across the gap."""
     return {
         ref
-        for series in all_series().values()
-        if not series.share_of and series_break(series, template, start, previous)
-        for ref in series.cells_in(template)
+        for other in all_templates().values()
+        if previous < other.first_year <= start
+        for ref in other.breaks
+        if template.has_cell(ref)
     }
 
 
-def year_label(start: int) -> str:
-    """ "2015-16" for 2015."""
-    return f"{start}-{(start + 1) % 100:02d}"
+def break_cells(template: ReturnTemplate, start: int) -> frozenset[CellRef]:
+    """The cells marked `[b]` in the year starting `start`: the template's breaks, in its first
+    year only."""
+    return frozenset(template.breaks) if start == template.first_year else frozenset()
 
 
 __all__ += ["reload", "share", "start_year", "year_label"]

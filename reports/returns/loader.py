@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,8 @@ class _Reader:
             return ""
         return value
 
-    def flag(self, data: dict, name: str, where: str) -> bool:
-        value = data.get(name, False)
+    def flag(self, data: dict, name: str, where: str, default: bool = False) -> bool:
+        value = data.get(name, default)
         if not isinstance(value, bool):
             self.problem(where, f"“{name}” must be true or false.")
             return False
@@ -181,15 +181,24 @@ def load_series_file(path: Path) -> dict[str, Series]:
 # --- Templates ------------------------------------------------------------------------------
 
 TOP_REQUIRED = {"key", "description", "first_year", "tables"}
-TOP_OPTIONAL = {"changes", "best_reading", "column_sets", "at_most", "rate", "series"}
+TOP_OPTIONAL = {
+    "changes",
+    "best_reading",
+    "column_sets",
+    "at_most",
+    "rate",
+    "breaks",
+    "series",
+}
 TABLE_REQUIRED = {"key", "title", "short_name", "columns", "groups"}
 TABLE_OPTIONAL = {"subtitle"}
 COLUMN_REQUIRED = {"key", "label"}
-COLUMN_OPTIONAL = {"total", "decimals"}
+COLUMN_OPTIONAL = {"total", "decimals", "additive"}
 GROUP_REQUIRED = {"rows"}
 GROUP_OPTIONAL = {"label"}
 ROW_REQUIRED = {"key", "label"}
-ROW_OPTIONAL = {"total", "not_applicable", "decimals"}
+ROW_OPTIONAL = {"total", "not_applicable", "decimals", "additive"}
+BREAK_REQUIRED = {"reason", "cells"}
 AT_MOST_REQUIRED = {"reason", "pairs"}
 RATE_REQUIRED = {"count", "rate", "count_label"}
 RATE_OPTIONAL = {"per"}
@@ -242,6 +251,7 @@ def load_template_file(path: Path, series: dict[str, Series]) -> TemplateFile:
     except ValueError as error:
         raise TemplateError([f"{path.name}: {error}"]) from None
     _check_cells(template, [place for _, place in at_most], reader)
+    template = replace(template, cell_breaks=_breaks(data.get("breaks", []), template, reader))
     cells, breaks = _series_cells(data.get("series", {}), template, series, reader)
     if reader.problems:
         raise TemplateError(reader.problems)
@@ -271,6 +281,7 @@ def _columns(data: Any, where: str, reader: _Reader) -> tuple[Column, ...]:
                     label=reader.text(item, "label", place),
                     is_total=reader.flag(item, "total", place),
                     decimals=reader.decimals(item, place),
+                    additive=reader.flag(item, "additive", place, default=True),
                 )
             )
     reader.unique([c.key for c in columns], "column", where)
@@ -360,6 +371,7 @@ def _rows(data: Any, column_keys: set[str], where: str, reader: _Reader) -> tupl
                 is_total=reader.flag(item, "total", place),
                 not_applicable=frozenset(not_applicable),
                 decimals=reader.decimals(item, place),
+                additive=reader.flag(item, "additive", place, default=True),
             )
         )
     return tuple(rows)
@@ -438,6 +450,48 @@ def _check_cells(template: ReturnTemplate, places: list[str], reader: _Reader) -
         check(template.rate_rule.rate, "rate")
 
 
+def _breaks(
+    data: Any, template: ReturnTemplate, reader: _Reader
+) -> tuple[tuple[CellRef, str], ...]:
+    """`[[breaks]]`: cells whose definition changed with this template, and why.
+
+    A cell may be written with `*` for every row or column ("eligible_offenders.*.total"): it
+    stands for every applicable cell that matches.
+    """
+    if not isinstance(data, list):
+        reader.problem("breaks", "expected a list of [[breaks]] entries.")
+        return ()
+    not_applicable = set(template.not_applicable_cells())
+    found: dict[CellRef, str] = {}
+    for n, item in enumerate(data, 1):
+        where = f"breaks {n}"
+        if not reader.keys(item, where, BREAK_REQUIRED, set()):
+            continue
+        reason = reader.text(item, "reason", where)
+        texts = item["cells"] if isinstance(item["cells"], list) else [item["cells"]]
+        for text in texts:
+            pattern = reader.cell(text, where)
+            if pattern is None:
+                continue
+            matches = [
+                ref
+                for ref, applicable in template.cells()
+                if applicable
+                and ref.table == pattern.table
+                and pattern.row in ("*", ref.row)
+                and pattern.column in ("*", ref.column)
+            ]
+            if "*" not in (pattern.row, pattern.column) and pattern in not_applicable:
+                reader.problem(where, f"names the cell {pattern}, which is not applicable.")
+            elif not matches:
+                reader.problem(where, f"names {pattern}, which matches no cell of the template.")
+            for ref in matches:
+                if ref in found:
+                    reader.problem(where, f"the cell {ref} already breaks: “{found[ref]}”.")
+                found[ref] = reason
+    return tuple(found.items())
+
+
 def _series_cells(
     data: Any, template: ReturnTemplate, series: dict[str, Series], reader: _Reader
 ) -> tuple[dict[str, tuple[CellRef, ...]], dict[str, str]]:
@@ -479,6 +533,8 @@ def _series_cells(
                 reader.problem(where, f"names the cell {ref}, which the template does not have.")
             elif ref in not_applicable:
                 reader.problem(where, f"names the cell {ref}, which is not applicable.")
+            elif ref in refs:
+                reader.problem(where, f"names the cell {ref} twice: it would be counted twice.")
             refs.append(ref)
         cells[key] = tuple(refs)
     return cells, breaks

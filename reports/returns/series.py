@@ -41,6 +41,8 @@ class Series:
     breaks: dict[str, str] = field(default_factory=dict, compare=False)
     #: Template key → decimal places shown.
     decimals: dict[str, int] = field(default_factory=dict, compare=False)
+    #: Whether areas' values add up to a national one (a rate's do not).
+    additive: bool = True
 
     def with_cells(
         self,
@@ -48,12 +50,28 @@ class Series:
         breaks: dict[str, str],
         templates: Mapping[str, ReturnTemplate],
     ) -> Series:
-        """This series with its cells, breaks and precision in each template."""
+        """This series with its cells, breaks and precision in each template.
+
+        It breaks where a template says so for the series itself (`breaks`), or for any of
+        its cells (the template's `[[breaks]]`).
+        """
         decimals = {
             key: max((templates[key].decimals(ref) for ref in refs), default=0)
             for key, refs in cells.items()
         }
-        return replace(self, cells=dict(cells), breaks=dict(breaks), decimals=decimals)
+        derived: dict[str, str] = {}
+        for key, refs in cells.items():
+            cell_breaks = templates[key].breaks
+            reasons = [breaks.get(key, ""), *(cell_breaks.get(ref, "") for ref in refs)]
+            reason = " ".join(dict.fromkeys(r for r in reasons if r))
+            if reason:
+                derived[key] = reason
+        additive = all(
+            templates[key].is_additive(ref) for key, refs in cells.items() for ref in refs
+        )
+        return replace(
+            self, cells=dict(cells), breaks=derived, decimals=decimals, additive=additive
+        )
 
     def cells_in(self, template: ReturnTemplate) -> tuple[CellRef, ...]:
         """The cells that make up the series in `template` (none if it is not collected)."""
@@ -84,6 +102,8 @@ class Series:
 
 def share(part: CellValue, whole: CellValue) -> CellValue:
     """`part` as a percentage of `whole`, to one decimal place; `[x]` if either is missing."""
+    if CellStatus.WITHHELD in (part.status, whole.status):
+        return CellValue(CellStatus.WITHHELD)
     if part.value is None or not whole.value:
         return CellValue(CellStatus.NOT_AVAILABLE)
     percent = (part.value * 100 / whole.value).quantize(

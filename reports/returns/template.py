@@ -24,6 +24,8 @@ class Column:
     is_total: bool = False
     #: Decimal places the column's figures carry (0: whole numbers).
     decimals: int = 0
+    #: Whether areas' figures add up to a national one (counts do; rates do not).
+    additive: bool = True
 
     @property
     def short_label(self) -> str:
@@ -40,6 +42,8 @@ class Row:
     not_applicable: frozenset[str] = frozenset()
     #: Decimal places the row's figures carry (0: whole numbers), e.g. 1 for a rate.
     decimals: int = 0
+    #: Whether areas' figures add up to a national one (counts do; rates do not).
+    additive: bool = True
 
     @property
     def not_applicable_keys(self) -> list[str]:
@@ -189,6 +193,8 @@ class ReturnTemplate:
     #: Rules between cells of different tables.
     at_most_rules: tuple[AtMostRule, ...] = ()
     rate_rule: RateRule | None = None
+    #: Cells whose definition changed with this template, each with why: a break in series.
+    cell_breaks: tuple[tuple[CellRef, str], ...] = ()
     _by_key: dict[str, Table] = field(init=False, repr=False, compare=False)
     _decimals: dict[CellRef, int] = field(init=False, repr=False, compare=False)
     #: Each cell's place in report order, for sorting downloads.
@@ -220,6 +226,20 @@ class ReturnTemplate:
 
     def table(self, key: str) -> Table:
         return self._by_key[key]
+
+    @property
+    def breaks(self) -> dict[CellRef, str]:
+        """Cells whose definition changed with this template → why (`[b]` in its first year)."""
+        return dict(self.cell_breaks)
+
+    def is_additive(self, ref: CellRef) -> bool:
+        """Whether areas' figures for the cell add up to a national figure."""
+        table = self._by_key.get(ref.table)
+        if table is None:
+            return False
+        row = next((r for r in table.rows if r.key == ref.row), None)
+        column = next((c for c in table.columns if c.key == ref.column), None)
+        return bool(row and column and row.additive and column.additive)
 
     def decimals(self, ref: CellRef) -> int:
         """Decimal places the cell shows (0 for a cell the template does not have)."""

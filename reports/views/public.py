@@ -1,5 +1,6 @@
 """Public pages. They read only published revisions whose release time has come."""
 
+import re
 from itertools import groupby
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,6 +16,9 @@ from ..exports import csv_lines, json_chunks, published_rows, series_lines, year
 from ..imports import FIGURE_COLUMNS
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 from ..returns import all_series, all_templates
+
+#: What an area's slug may be: anything else is no area (and never reaches the database).
+SLUG = re.compile(r"[a-z0-9-]{1,100}")
 
 
 @require_safe
@@ -137,7 +141,7 @@ def series_download(request: HttpRequest, key: str) -> StreamingHttpResponse:
     if series is None:
         raise Http404("No such series.")
     area = request.GET.get("area")
-    area_obj = Area.objects.filter(slug=area).first() if area else None
+    area_obj = Area.objects.filter(slug=area).first() if area and SLUG.fullmatch(area) else None
     if area and area_obj is None:
         raise Http404("No such area.")
     rows = statistics.series_rows(series, area_obj)
@@ -287,10 +291,7 @@ def _render_revision(
     report = revision.report
     current = revisions[-1]
     template = report.template
-    texts = standard_text.text_for(report.year)
     context = {
-        "what_is_mappa": standard_text.render(texts.what_is_mappa, report.year),
-        "commentary": standard_text.render(texts.commentary, report.year),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
         "sources": revision.source_note.splitlines(),
         "report": report,
@@ -307,4 +308,8 @@ def _render_revision(
             s for s in revision.signatories if s["section"] == Signatory.Section.LOCAL_PAGE
         ],
     }
+    if not report.is_past_publication:  # a past publication shows its statistics only
+        texts = standard_text.text_for(report.year)
+        context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
+        context["commentary"] = standard_text.render(texts.commentary, report.year)
     return render(request, "reports/report_detail.html", context)

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, standard_text
@@ -41,30 +43,39 @@ def edit(request: HttpRequest, year: str) -> HttpResponse:
     _require_admin(request)
     year_obj = access.get_year(year)
     current = standard_text.text_for(year_obj)
+    own = StandardText.objects.filter(year=year_obj).first()
     form = StandardTextForm(
         request.POST if request.method == "POST" else None,
-        initial={"what_is_mappa": current.what_is_mappa, "commentary": current.commentary},
+        initial={
+            "what_is_mappa": current.what_is_mappa,
+            "commentary": current.commentary,
+            "based_on": _stamp(own),
+        },
     )
     if request.method == "POST" and form.is_valid():
+        words = {k: form.cleaned_data[k] for k in ("what_is_mappa", "commentary")}
         with transaction.atomic():
-            text, created = StandardText.objects.select_for_update().get_or_create(
-                year=year_obj,
-                defaults={**form.cleaned_data, "updated_by": request.user},
-            )
-            changed = created or any(
-                getattr(text, name) != value for name, value in form.cleaned_data.items()
-            )
-            if changed and not created:
-                for name, value in form.cleaned_data.items():
-                    setattr(text, name, value)
-                text.updated_by = request.user
-                text.save()
-        if changed:
-            messages.success(request, f"The {year_obj} standard text is saved.")
-        else:
-            messages.info(request, "Nothing had changed, so nothing was saved.")
-        return redirect("manage:standard-text", year=year_obj.label)
-    own = StandardText.objects.filter(year=year_obj).first()
+            text = StandardText.objects.select_for_update().filter(year=year_obj).first()
+            if _stamp(text) != form.cleaned_data["based_on"]:
+                form.add_error(None, _conflict(text))
+                form.data = form.data.copy()
+                form.data["based_on"] = _stamp(text)  # told now: saving again is deliberate
+            elif text is None:
+                StandardText.objects.create(year=year_obj, updated_by=request.user, **words)
+                changed = True
+            else:
+                changed = any(getattr(text, name) != value for name, value in words.items())
+                if changed:
+                    for name, value in words.items():
+                        setattr(text, name, value)
+                    text.updated_by = request.user
+                    text.save()
+        if not form.errors:
+            if changed:
+                messages.success(request, f"The {year_obj} standard text is saved.")
+            else:
+                messages.info(request, "Nothing had changed, so nothing was saved.")
+            return redirect("manage:standard-text", year=year_obj.label)
     history = own.history.select_related("history_user")[:10] if own else []
     published = AnnualReport.objects.published().filter(year=year_obj).select_related("area")
     context = {
@@ -78,3 +89,23 @@ def edit(request: HttpRequest, year: str) -> HttpResponse:
         "preview_commentary": standard_text.render(current.commentary, year_obj),
     }
     return render(request, "manage/standard_text_form.html", context)
+
+
+def _stamp(text: StandardText | None) -> str:
+    return text.updated_at.isoformat() if text is not None else ""
+
+
+def _conflict(text: StandardText | None) -> str:
+    if text is None:
+        return "This text was removed after you opened the page. Check it and save again."
+    who = (
+        text.updated_by.get_full_name() or text.updated_by.get_username()
+        if text.updated_by
+        else "someone else"
+    )
+    when = timezone.localtime(text.updated_at)
+    return (
+        f"Your changes have not been saved because {who} changed this text on "
+        f"{date_format(when, 'j F Y')} at {date_format(when, 'g:i a')}, after you opened this "
+        "page. What you wrote is below: compare it with theirs (in the preview) and save again."
+    )

@@ -78,6 +78,14 @@ def _template(template: ReturnTemplate) -> list[str]:
             f"- Rate: `{rule.rate}` is `{rule.count}` ({_text(rule.count_label)}) per "
             f"{rule.per:,} population"
         )
+    reasons: dict[str, list[str]] = {}
+    for ref, reason in template.cell_breaks:
+        reasons.setdefault(reason, []).append(f"`{ref}`")
+    for reason, refs in reasons.items():
+        lines.append(
+            f"- Break in series `[b]` in {template.first_year_label} for {', '.join(refs)}: "
+            f"{_text(reason)}"
+        )
     lines.append("")
     for table in template.tables:
         lines += _table(table)
