@@ -6,7 +6,6 @@ The shape of the statistics lives in `returns.py`; a `Figure` is one cell of it.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,11 +22,11 @@ from .returns import (
     CellValue,
     ReturnTemplate,
     get_template,
+    start_year,
     template_choices,
     template_for_year,
 )
 
-YEAR_LABEL = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
 #: Official statistics are released at 09:30.
 RELEASE_TIME = datetime.time(9, 30)
 
@@ -140,13 +139,7 @@ class ReportingYear(models.Model):
     @staticmethod
     def start_year_from_label(label: str) -> int | None:
         """2010 for `2010-11`; None if the label is malformed or its halves disagree."""
-        match = YEAR_LABEL.match(label)
-        if not match:
-            return None
-        start = int(match["start"])
-        if (start + 1) % 100 != int(match["end"]):
-            return None
-        return start
+        return start_year(label)
 
     @property
     def period_start(self) -> datetime.date:

@@ -197,12 +197,14 @@ class ReturnTemplate:
     cell_breaks: tuple[tuple[CellRef, str], ...] = ()
     _by_key: dict[str, Table] = field(init=False, repr=False, compare=False)
     _decimals: dict[CellRef, int] = field(init=False, repr=False, compare=False)
+    _breaks: dict[CellRef, str] = field(init=False, repr=False, compare=False)
     #: Each cell's place in report order, for sorting downloads.
     positions: dict[CellRef, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {t.key: t for t in self.tables})
         object.__setattr__(self, "positions", {ref: n for n, (ref, _) in enumerate(self.cells())})
+        object.__setattr__(self, "_breaks", dict(self.cell_breaks))
         object.__setattr__(
             self,
             "_decimals",
@@ -230,7 +232,7 @@ class ReturnTemplate:
     @property
     def breaks(self) -> dict[CellRef, str]:
         """Cells whose definition changed with this template → why (`[b]` in its first year)."""
-        return dict(self.cell_breaks)
+        return self._breaks
 
     def is_additive(self, ref: CellRef) -> bool:
         """Whether areas' figures for the cell add up to a national figure."""
