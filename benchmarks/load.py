@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 PORT = 8765
 DATABASE = "mappa_load"
 SECONDS = 5
-SAVE_URL = "/manage/reports/2011-12/kent/introduction/"
+SAVE_URL = "/manage/reports/2025-26/kent/introduction/"  # the year the demo opens
 
 
 def run(*args: str, env: dict) -> str:
@@ -66,7 +66,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from reports.models import ReportingYear
 from tests.factories import make_report
 user = get_user_model().objects.get(username="kent.coordinator@example.gov.uk")
-make_report("kent", year=ReportingYear.objects.get(start_year=2011), status="draft")
+make_report("kent", year=ReportingYear.objects.get(start_year=2025), status="draft")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
