@@ -7,13 +7,13 @@ endpoints. Like the public pages, it reads only current public revisions.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
 from . import statistics
+from .areas import SLUG
 from .exports import json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
 from .returns import all_series, break_cells
@@ -270,7 +270,7 @@ def series_data(request: HttpRequest, key: str, area: str | None = None) -> dict
         raise HttpError(404, f"There is no series “{key}”.")
     area_obj = None
     if area is not None:
-        valid = re.fullmatch(r"[a-z0-9-]{1,100}", area)
+        valid = SLUG.fullmatch(area)
         area_obj = Area.objects.filter(slug=area).first() if valid else None
         if area_obj is None:
             raise HttpError(404, f"There is no MAPPA area “{area}”.")

@@ -1,7 +1,12 @@
 """The 42 MAPPA areas of England and Wales and their nations."""
 
+import re
+
 from django.db import models
 from django.utils.text import slugify
+
+#: What an area's slug may be: anything else names no area, and never reaches the database.
+SLUG = re.compile(r"[a-z0-9-]{1,100}")
 
 AREAS = [
     ("Avon and Somerset", "england"),

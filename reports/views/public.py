@@ -1,6 +1,5 @@
 """Public pages. They read only published revisions whose release time has come."""
 
-import re
 from itertools import groupby
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -10,15 +9,13 @@ from django.views.decorators.http import require_safe
 
 from .. import standard_text, statistics
 from ..access import get_year
+from ..areas import SLUG
 from ..caching import public_cache
 from ..charts import line_chart
 from ..exports import csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 from ..returns import all_series, all_templates
-
-#: What an area's slug may be: anything else is no area (and never reaches the database).
-SLUG = re.compile(r"[a-z0-9-]{1,100}")
 
 
 @require_safe
