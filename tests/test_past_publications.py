@@ -60,6 +60,8 @@ def test_a_past_publication_is_published_at_once_with_the_rest_not_available(tmp
     assert SOURCE in html
     assert "What is MAPPA?" not in html  # statistics only: there is no foreword to show
     assert "132.0" in html  # the 2016-17 template's rate carries one decimal place
+    home = client.get("/").content.decode()
+    assert "Cumbria MAPPA annual report 2019-20</a> (past publication)" in home
     rows = list(csv.DictReader(io.StringIO(client.get("/reports/2019-20/cumbria/figures.csv")
                                            .getvalue().decode())))  # fmt: skip
     assert len(rows) == len(values)
