@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from mappa_portal.inline_scripts import JS_ENABLED, csp_hash
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a kept public page is served before anything else runs (reports/caching.py).
+    "reports.caching.PublicResponseCache",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "reports.middleware.AdminContentSecurityPolicy",
@@ -200,14 +204,14 @@ if env_bool("BEHIND_TLS_PROXY", False):
     # Only when a trusted proxy terminates TLS and sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content Security Policy: scripts only from this site or with the page's nonce; no inline
-# styles or handlers. The Django admin (import-export uses inline handlers) has its own policy
-# (reports/middleware.py).
+# Content Security Policy: scripts only from this site, and the one inline script by its hash
+# (a nonce would make every page different, so uncacheable); no inline styles or handlers.
+# The Django admin (import-export uses inline handlers) has its own (reports/middleware.py).
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE],
+        "script-src": [SELF, csp_hash(JS_ENABLED)],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -227,6 +231,16 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Public pages and downloads are kept per worker between changes to what is public
+# (reports/caching.py, docs/operations.md). A worker checks for a change at most this often.
+PUBLIC_CACHE = env_bool("PUBLIC_CACHE", True)
+PUBLIC_STATE_CHECK_SECONDS = float(env_int("PUBLIC_STATE_CHECK_SECONDS", 1))
+PUBLIC_CACHE_MAX_BYTES = env_int("PUBLIC_CACHE_MEGABYTES", 64) * 1024 * 1024
+PUBLIC_CACHE_MAX_ENTRIES = env_int("PUBLIC_CACHE_ENTRIES", 2000)
+# Responses larger than this are kept on disk, shared by the workers of one machine.
+PUBLIC_CACHE_FILE_FROM_BYTES = 4 * 1024 * 1024
+PUBLIC_CACHE_DIR = os.environ.get("PUBLIC_CACHE_DIR", str(BASE_DIR / "var" / "public-cache"))
 
 # Signed-in sessions end after this long without a request (GOV.UK services use 15 to 30).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings with test-only secrets and storage."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret-" + "x" * 40)
 
@@ -15,3 +16,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 # Tests never run collectstatic; WhiteNoise looks files up per request instead.
 WHITENOISE_AUTOREFRESH = True
+
+# Every request checks the public state, so a test sees its own changes at once; the lag
+# bound itself is tested with a clock (tests/test_public_cache.py).
+PUBLIC_STATE_CHECK_SECONDS = 0.0
+PUBLIC_CACHE_DIR = tempfile.mkdtemp(prefix="mappa-public-cache-")

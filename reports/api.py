@@ -10,10 +10,12 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from . import statistics
 from .areas import SLUG
+from .caching import public_cache
 from .exports import json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
 from .returns import all_series, break_cells
@@ -148,6 +150,7 @@ def _figures(revisions: object) -> list[dict]:
 
 
 @api.get("/years", response=list[YearOut], summary="Reporting years")
+@decorate_view(public_cache)
 def years(request: HttpRequest) -> list[dict]:
     counts: dict[int, int] = {}
     for year_id in statistics.current_revisions().values_list("report__year_id", flat=True):
@@ -165,6 +168,7 @@ def years(request: HttpRequest) -> list[dict]:
 
 
 @api.get("/areas", response=list[AreaOut], summary="The 42 MAPPA areas")
+@decorate_view(public_cache)
 def areas(request: HttpRequest) -> list[dict]:
     return [
         {"slug": a.slug, "name": a.name, "nation": a.get_nation_display()}
@@ -177,6 +181,7 @@ def areas(request: HttpRequest) -> list[dict]:
     response={200: list[RevisionOut], 404: ErrorOut},
     summary="Published reports of a year",
 )
+@decorate_view(public_cache)
 def reports(request: HttpRequest, year: str) -> list[dict]:
     revisions = (
         statistics.current_revisions()
@@ -192,6 +197,7 @@ def reports(request: HttpRequest, year: str) -> list[dict]:
     response={200: ReportOut, 404: ErrorOut},
     summary="A published report's figures",
 )
+@decorate_view(public_cache)
 def report(request: HttpRequest, year: str, area: str) -> dict:
     revisions = statistics.current_revisions().filter(
         report__year=_year(year), report__area__slug=area
@@ -207,6 +213,7 @@ def report(request: HttpRequest, year: str, area: str) -> dict:
     response={200: NationalOut, 404: ErrorOut},
     summary="A year's national summary",
 )
+@decorate_view(public_cache)
 def national(request: HttpRequest, year: str) -> dict:
     year_obj = _year(year)
     template = year_obj.template
@@ -255,6 +262,7 @@ def _series_out(series: object) -> dict:
 
 
 @api.get("/series", response=list[SeriesOut], summary="Series followed across the years")
+@decorate_view(public_cache)
 def series_list(request: HttpRequest) -> list[dict]:
     return [_series_out(s) for s in all_series().values()]
 
@@ -264,6 +272,7 @@ def series_list(request: HttpRequest) -> list[dict]:
     response={200: SeriesDataOut, 404: ErrorOut},
     summary="A series' published values, by year and area",
 )
+@decorate_view(public_cache(params=("area",)))
 def series_data(request: HttpRequest, key: str, area: str | None = None) -> dict:
     series = all_series().get(key)
     if series is None:

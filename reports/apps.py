@@ -7,4 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = "MAPPA reports"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            public_state,
+        )
+
+        public_state.connect(self)

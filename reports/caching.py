@@ -1,46 +1,307 @@
-"""HTTP caching for public pages and downloads: ETag and Last-Modified from what is public.
+"""Public pages and downloads served from memory between changes to what the public sees.
 
-Anything becoming public (a publication, a correction, a release time passing) changes both,
-so a conditional request for unchanged data gets 304 Not Modified.
+`public_cache` marks a view's anonymous answers as the same for everyone. The first middleware,
+`PublicResponseCache`, keeps each such response (headers included, as the rest of the stack
+made it) under the current public-state generation (`public_state.py`) and serves it again
+without going further: no session, no database, no template. Responses live in this worker's
+memory, in the shared cache too when `REDIS_URL` is set, and large downloads on disk (built
+once per generation for every worker, then streamed from the file in large chunks).
+
+Validators never lie:
+- the ETag is a hash of the bytes, so If-None-Match gets 304 only for identical bytes;
+- Last-Modified is the generation's `changed_at`, a whole second later for each generation and
+  never sent while it is later than now; a response is kept under a generation only if the
+  generation did not change while it was being made (checked after rendering).
+
+Signed-in people (and anyone with a message waiting) get their page made afresh, never cached.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-from collections.abc import Callable
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
 from typing import Any
 
-from django.db.models import Count, Max
-from django.http import HttpRequest
-from django.views.decorators.http import condition
+from django.conf import settings
+from django.core.cache import caches
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 
-from .models import PublishedRevision, ReportingYear, StandardText
+from . import public_state
+
+logger = logging.getLogger(__name__)
+
+#: Read in chunks of this size from the disk, and written to it likewise.
+CHUNK = 1024 * 1024
+#: Headers that belong to one response only.
+PERSONAL_HEADERS = {"set-cookie", "date", "etag", "last-modified", "content-length"}
+CACHE_CONTROL = "public, no-cache"
 
 
-def _state(request: HttpRequest) -> tuple[datetime.datetime | None, str]:
-    """(last modified, etag) of the public data, computed once per request."""
-    cached = getattr(request, "_public_state", None)
-    if cached is None:
-        summary = PublishedRevision.objects.public().aggregate(
-            last=Max("published_at"), count=Count("pk"), top=Max("pk")
+def public_cache(
+    view: Callable[..., HttpResponseBase] | None = None, *, params: Iterable[str] = ()
+) -> Any:
+    """Mark a view's answers to anonymous requests as public, to be cached per generation.
+
+    Only requests whose query string uses no parameter but `params` are kept, so that a
+    made-up parameter cannot fill the cache with copies of one page.
+    """
+    allowed = frozenset(params)
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and set(request.GET) <= allowed:
+                response.public_cacheable = True  # type: ignore[attr-defined]
+            return response
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
+@dataclass
+class Entry:
+    """A kept response: its status, headers and body (bytes, or a file for large ones)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    etag: str
+    size: int
+    body: bytes | None = None
+    path: str | None = None
+
+    def respond(self, request: HttpRequest, state: public_state.State | None) -> HttpResponse:
+        """The kept response for `request`, 304 if the client already holds these bytes."""
+        if self.path is not None:
+            response: HttpResponseBase = FileResponse(open(self.path, "rb"))  # noqa: SIM115
+            response.block_size = CHUNK
+        else:
+            response = HttpResponse(self.body)
+        response.status_code = self.status
+        for name, value in self.headers:
+            response.headers[name] = value
+        response["Content-Length"] = str(self.size)
+        response["ETag"] = self.etag
+        response["Cache-Control"] = CACHE_CONTROL
+        patch_vary_headers(response, ["Cookie"])
+        last_modified = None
+        # A generation made (in whole seconds) after now is not yet a date a client can hold.
+        if state is not None and state.changed_at <= timezone.now():
+            last_modified = int(state.changed_at.timestamp())
+            response["Last-Modified"] = http_date(last_modified)
+        conditional = get_conditional_response(
+            request, etag=self.etag, last_modified=last_modified, response=response
         )
-        releases = ReportingYear.objects.aggregate(last=Max("release_at"), count=Count("pk"))
-        # Every report shows its year's standard text: a new wording is a new page.
-        texts = StandardText.objects.aggregate(last=Max("updated_at"), count=Count("pk"))
-        # Signed-in people see their own navigation, so they get their own validators.
-        user = request.user.pk if request.user.is_authenticated else 0
-        key = f"{summary}|{releases}|{texts}|{user}"
-        times = (summary["last"], releases["last"], texts["last"])
-        last = max((t for t in times if t is not None), default=None)
-        cached = (last, hashlib.sha256(key.encode()).hexdigest()[:32])
-        request._public_state = cached  # type: ignore[attr-defined]
-    return cached
+        if conditional is not response:
+            response.close()
+            return conditional
+        if request.method == "HEAD":
+            response.close()
+            head = HttpResponse(status=self.status)
+            for name, value in response.items():
+                head.headers[name] = value
+            return head
+        return response
 
 
-def public_cache(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Send ETag and Last-Modified with a public view, and answer 304 when unchanged."""
-    return condition(
-        etag_func=lambda request, *args, **kwargs: _state(request)[1],
-        last_modified_func=lambda request, *args, **kwargs: _state(request)[0],
-    )(view)
+class Store:
+    """This worker's kept responses for one generation: least recently used go first."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._token = ""
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key: str) -> Entry | None:
+        with self._lock:
+            if token != self._token:
+                return None
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, token: str, key: str, entry: Entry) -> None:
+        with self._lock:
+            if token != self._token:
+                self._entries.clear()
+                self._token, self._bytes = token, 0
+            old = self._entries.pop(key, None)
+            self._bytes -= len(old.body or b"") if old else 0
+            self._entries[key] = entry
+            self._bytes += len(entry.body or b"")
+            limit = settings.PUBLIC_CACHE_MAX_BYTES
+            while self._entries and (
+                self._bytes > limit or len(self._entries) > settings.PUBLIC_CACHE_MAX_ENTRIES
+            ):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body or b"")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._token, self._bytes = "", 0
+
+
+#: This worker's kept responses.
+store = Store()
+
+
+def _personal(request: HttpRequest) -> bool:
+    """Might the page differ for this request: signed in, or a message waiting to be shown."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+
+
+def _key(request: HttpRequest) -> str:
+    # The scheme and host too: HTTP is redirected and HSTS sent only over HTTPS, further down.
+    # get_host() refuses a host not allowed, as it would further down.
+    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.sha256(where.encode()).hexdigest()[:40]
+
+
+class PublicResponseCache:
+    """Serve kept public responses first, before any other middleware; keep new ones."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if (
+            not settings.PUBLIC_CACHE
+            or request.method not in ("GET", "HEAD")
+            or request.path_info.startswith(settings.STATIC_URL)
+            or _personal(request)
+        ):
+            return self.get_response(request)
+        state = public_state.watcher.current()
+        key = _key(request)
+        entry = store.get(state.token, key) or _shared_get(state.token, key)
+        if entry is not None:
+            store.put(state.token, key, entry)
+            return entry.respond(request, state)
+        response = self.get_response(request)
+        if not getattr(response, "public_cacheable", False) or response.cookies:
+            return response
+        entry = _capture(response, state.token, key)
+        after = public_state.watcher.refresh()
+        if after.token != state.token or after.due(timezone.now()):
+            # Made while what is public changed: right for now, but under neither generation.
+            return entry.respond(request, None)
+        store.put(state.token, key, entry)
+        _shared_put(state.token, key, entry)
+        return entry.respond(request, state)
+
+
+def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
+    """Read a response's body into memory, or onto the disk past the memory limit."""
+    headers = [(k, v) for k, v in response.items() if k.lower() not in PERSONAL_HEADERS]
+    digest = hashlib.sha256()
+    if not response.streaming:
+        body = response.content
+        digest.update(body)
+        return Entry(response.status_code, headers, f'"{digest.hexdigest()[:32]}"', len(body), body)
+    folder = Path(settings.PUBLIC_CACHE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    size = 0
+    parts: list[bytes] = []
+    file = None
+    try:
+        for chunk in _batched(response.streaming_content):
+            digest.update(chunk)
+            size += len(chunk)
+            if file is None and size > settings.PUBLIC_CACHE_FILE_FROM_BYTES:
+                file = tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False)  # noqa: SIM115
+                file.writelines(parts)
+                parts = []
+            if file is not None:
+                file.write(chunk)
+            else:
+                parts.append(chunk)
+    except BaseException:
+        # A download that failed half way is an error, never a short file.
+        if file is not None:
+            file.close()
+            os.unlink(file.name)
+        raise
+    finally:
+        response.close()
+    etag = f'"{digest.hexdigest()[:32]}"'
+    if file is None:
+        return Entry(response.status_code, headers, etag, size, b"".join(parts))
+    file.close()
+    path = folder / f"{token}-{key}"
+    os.replace(file.name, path)
+    (folder / f"{token}-{key}.json").write_text(
+        json.dumps({"status": response.status_code, "headers": headers, "etag": etag})
+    )
+    _remove_other_generations(folder, token)
+    return Entry(response.status_code, headers, etag, size, path=str(path))
+
+
+def _batched(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """Many small pieces (CSV lines) as fewer large ones."""
+    pending: list[bytes] = []
+    length = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        length += len(chunk)
+        if length >= CHUNK:
+            yield b"".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _remove_other_generations(folder: Path, token: str) -> None:
+    """Files of earlier generations: a worker still sending one keeps its open file."""
+    for path in folder.iterdir():
+        if not path.name.startswith((token, ".part-")):
+            path.unlink(missing_ok=True)
+
+
+def _from_disk(token: str, key: str) -> Entry | None:
+    folder = Path(settings.PUBLIC_CACHE_DIR)
+    path = folder / f"{token}-{key}"
+    try:
+        meta = json.loads((folder / f"{token}-{key}.json").read_text())
+        size = path.stat().st_size
+    except (OSError, ValueError):
+        return None
+    headers = [tuple(h) for h in meta["headers"]]
+    return Entry(meta["status"], headers, meta["etag"], size, path=str(path))
+
+
+def _shared_get(token: str, key: str) -> Entry | None:
+    """A response another worker kept: on this machine's disk, or in the shared cache."""
+    entry = _from_disk(token, key)
+    if entry is not None or not settings.REDIS_URL:
+        return entry
+    try:
+        return caches["default"].get(f"public:{token}:{key}")
+    except Exception:  # a cache that is down costs a render, never a page
+        logger.warning("The shared cache could not be read.", exc_info=True)
+        return None
+
+
+def _shared_put(token: str, key: str, entry: Entry) -> None:
+    if not settings.REDIS_URL or entry.body is None:
+        return
+    try:
+        caches["default"].set(f"public:{token}:{key}", entry, timeout=24 * 3600)
+    except Exception:
+        logger.warning("The shared cache could not be written.", exc_info=True)

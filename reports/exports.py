@@ -10,12 +10,14 @@ this year), both from the return templates and series.
 from __future__ import annotations
 
 import csv
+import datetime
+import io
 import json
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from itertools import groupby
-from operator import itemgetter
 from typing import IO
 
 from django.db.models import QuerySet
@@ -43,6 +45,8 @@ from .statistics import SeriesRow, current_revisions
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
 SERIES_COLUMNS = ("series", "year", "area", "value", "marker")
 CHUNK = 2000
+#: Reports whose figures are read in one query by the downloads.
+REPORTS_PER_QUERY = 100
 
 
 class _Echo:
@@ -55,42 +59,42 @@ class _Echo:
 def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
     """(year, area, table, row, column, value, marker) for every figure of `revisions`.
 
-    In year, area and report order, from one database cursor: a report's figures are held
-    only while they are put in the return's order. A figure that differs from its report's
+    In year, area and report order. The revisions are looked up first (one query), then their
+    figures a batch of reports at a time by revision id, so PostgreSQL reads only those
+    figures' index entries and memory holds one batch. A figure that differs from its report's
     first published revision is marked `[r]`.
     """
-    first = _first_revision_values(revisions)
-    figures = (
-        PublishedFigure.objects.filter(revision__in=revisions.values("pk"))
-        .order_by(
-            "revision__report__year__start_year", "revision__report__area__name", "revision_id"
+    heads = list(
+        revisions.order_by("report__year__start_year", "report__area__name", "pk").values_list(
+            "pk",
+            "report_id",
+            "number",
+            "report__year__start_year",
+            "report__year__return_template",
+            "report__area__slug",
         )
-        .values_list(
-            "revision_id",
-            "revision__report_id",
-            "revision__report__year__start_year",
-            "revision__report__year__return_template",
-            "revision__report__area__slug",
-            "table",
-            "row",
-            "column",
-            "status",
-            "value",
-        )
-        .iterator(chunk_size=CHUNK)
     )
-    for _, rows in groupby(figures, key=itemgetter(0)):
-        yield from _report_rows(list(rows), first)
+    first = _first_revision_values([head[1] for head in heads if head[2] > 1])
+    for start in range(0, len(heads), REPORTS_PER_QUERY):
+        batch = heads[start : start + REPORTS_PER_QUERY]
+        cells: dict[int, list[tuple]] = {head[0]: [] for head in batch}
+        figures = PublishedFigure.objects.filter(revision_id__in=list(cells)).values_list(
+            "revision_id", "table", "row", "column", "status", "value"
+        )
+        for revision_id, *cell in figures:
+            cells[revision_id].append(cell)
+        for pk, report_id, _, start_year, template_key, area in batch:
+            yield from _report_rows(start_year, template_key, area, cells[pk], first.get(report_id))
 
 
-def _report_rows(rows: list[tuple], first: dict) -> Iterator[tuple]:
-    _, report_id, start_year, template_key, area, *_ = rows[0]
+def _report_rows(
+    start_year: int, template_key: str, area: str, rows: list[list], original: dict | None
+) -> Iterator[tuple]:
     year = ReportingYear(start_year=start_year).label
     template = get_template(template_key)
     position = _positions(template_key)
     breaks = break_cells(template, start_year)
-    original = first.get(report_id)
-    cells = [(CellRef(t, r, c), status, value) for *_, t, r, c, status, value in rows]
+    cells = [(CellRef(t, r, c), status, value) for t, r, c, status, value in rows]
     cells.sort(key=lambda cell: position.get(cell[0], len(position)))
     for ref, status, value in cells:
         text = template.text(ref, CellValue(CellStatus(status), value))
@@ -104,12 +108,13 @@ def _positions(template_key: str) -> dict[CellRef, int]:
     return get_template(template_key).positions
 
 
-def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
+def _first_revision_values(report_ids: list[int]) -> dict:
     """For reports published more than once: their first revision's cells (one query)."""
-    corrected = revisions.filter(number__gt=1).values("report_id")
     first: dict = {}
+    if not report_ids:
+        return first
     figures = PublishedFigure.objects.filter(
-        revision__report_id__in=corrected, revision__number=1
+        revision__report_id__in=report_ids, revision__number=1
     ).values_list("revision__report_id", "table", "row", "column", "status", "value")
     for report_id, table, row, column, status, value in figures:
         first.setdefault(report_id, {})[CellRef(table, row, column)] = (status, value)
@@ -117,11 +122,17 @@ def _first_revision_values(revisions: QuerySet[PublishedRevision]) -> dict:
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    """CSV text, header first, a line at a time; text that a spreadsheet would run is defused."""
-    writer = csv.writer(_Echo(), lineterminator="\n")
-    yield writer.writerow(PUBLIC_COLUMNS)
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
+    """CSV text, header first, some thousand lines at a time; formulas defused (`safe_cell`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PUBLIC_COLUMNS)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if n % CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 #: What spreadsheets take for the start of a formula.
@@ -185,12 +196,13 @@ def series_lines(series: Series, rows: Iterable[SeriesRow]) -> Iterator[str]:
 # --- The spreadsheet ------------------------------------------------------------------------
 
 
-def year_workbook(year: ReportingYear) -> IO[bytes]:
+def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
     """The year's published figures as an XLSX laid out as the Analysis Function advises.
 
     A cover sheet, a contents sheet, a notes sheet, then one table per sheet with a single
     header row, no merged cells and no blank rows within tables. Written in openpyxl's
-    write-only mode to a temporary file, which is returned open at its start.
+    write-only mode to a temporary file, which is returned open at its start. The same figures
+    as of the same moment (`as_of`, when what is public last changed) give the same bytes.
     """
     template = year.template
     revisions = list(
@@ -200,9 +212,7 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
         .order_by("report__area__name")
     )
     values = _values_by_revision(revisions)
-    first = _first_revision_values(
-        PublishedRevision.objects.filter(pk__in=[r.pk for r in revisions])
-    )
+    first = _first_revision_values([r.report_id for r in revisions if r.number > 1])
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
@@ -218,7 +228,7 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
         "by each Multi-Agency Public Protection Arrangements (MAPPA) area.",
         f"This spreadsheet holds the figures of the {len(revisions)} of "
         f"{Area.objects.count()} areas whose report was published when it was made.",
-        f"Made on {timezone.localtime():%d %B %Y at %H:%M}.",
+        f"Figures as published at {timezone.localtime(as_of):%H:%M on %d %B %Y}.",
         "Source: MAPPA Portal. The figures are counts for whole areas: the service holds no "
         "information about individual people.",
         "The Notes worksheet explains the codes used in the tables.",
@@ -280,8 +290,32 @@ def year_workbook(year: ReportingYear) -> IO[bytes]:
                             markers.append(f"{BREAK_IN_SERIES} {column.short_label}")
                     texts = [safe_cell(t) for t in (area.name, area.get_nation_display(), label)]
                     sheet.append([*texts, *cells, "; ".join(markers)])
+    book.properties.creator = "MAPPA Portal"
+    made = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    book.save(made)
+    return _reproducible(made, as_of)
+
+
+def _reproducible(book: IO[bytes], as_of: datetime.datetime) -> IO[bytes]:
+    """The workbook with the time it was made replaced by `as_of`, in the zip and properties.
+
+    openpyxl stamps the time of saving; the same figures should give the same file, so that
+    it can be cached and its ETag is the same on every server.
+    """
+    stamp = timezone.localtime(as_of).replace(tzinfo=None)
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    book.save(output)
+    book.seek(0)
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(output, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/core.xml":
+                pattern = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*"
+                data = re.sub(pattern, rb"\g<1>" + when, data)
+            entry = zipfile.ZipInfo(item.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, data)
+    book.close()
     output.seek(0)
     return output
 

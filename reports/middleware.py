@@ -1,6 +1,7 @@
 """The Django admin's own Content Security Policy.
 
-The public site and the coordinators' pages run under a strict nonce-based policy (settings).
+The public site and the coordinators' pages run under a strict policy (settings: no inline
+script but one, allowed by its hash).
 The admin is used only by the national team, and django-import-export's pages there need inline
 scripts, so it allows those, and nothing from anywhere else.
 """

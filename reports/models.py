@@ -481,3 +481,25 @@ class StandardText(models.Model):
 
     def __str__(self) -> str:
         return f"Standard text {self.year}"
+
+
+class PublicState(models.Model):
+    """What the public can see, as one row: its generation, bumped by every change to it.
+
+    Public pages and downloads are cached under `token` (`caching.py`); `public_state.py` bumps
+    it inside every transaction that changes what the public sees, and when `next_change_at`
+    (the next scheduled release) passes. `changed_at` is the public responses' Last-Modified.
+    """
+
+    generation = models.PositiveBigIntegerField(default=1)
+    #: Random per bump, so that a cache never mistakes one database's generation for another's.
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+    #: The next moment a release or scheduled publication makes more public, if any.
+    next_change_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="public_state_one_row")]
+
+    def __str__(self) -> str:
+        return f"Public state {self.generation} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
 
 from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
 from .returns import (
@@ -31,14 +31,14 @@ from .validation import expected_rate
 
 
 def current_revisions() -> QuerySet[PublishedRevision]:
-    """The latest public revision of every published report."""
-    latest = (
-        PublishedRevision.objects.public()
-        .filter(report=OuterRef("report"))
-        .order_by("-number")
-        .values("pk")[:1]
-    )
-    return PublishedRevision.objects.public().filter(pk=Subquery(latest))
+    """The latest public revision of every published report.
+
+    "Public, with no later public revision": filtered further (a year, an area), PostgreSQL
+    looks up that year's or area's revisions first, whatever the size of the rest.
+    """
+    public = PublishedRevision.objects.public()
+    later = public.filter(report=OuterRef("report"), number__gt=OuterRef("number"))
+    return public.filter(~Exists(later))
 
 
 @dataclass
@@ -76,58 +76,92 @@ class NationalSummary:
         }
 
 
+@dataclass
+class _Published:
+    """What the national summary needs of one area's current revision."""
+
+    pk: int
+    population_estimate: int | None
+    area: Area
+
+
 def national_summary(year: ReportingYear) -> NationalSummary:
     """Each cell of the year's return summed over the areas that gave a figure for it.
 
     Areas whose cell is not available or withheld are left out of that cell's sum, and the
     summary says how many areas each sum covers. A cell no area gave is `[x]`. The rate per
-    100,000 is summed offenders over summed population of the areas that gave both.
+    100,000 is summed offenders over summed population of the areas that gave both. One query:
+    every figure of the year's current revisions, with its area, and the number of areas.
     """
     template = year.template
-    revisions = list(current_revisions().filter(report__year=year).select_related("report__area"))
-    sums = (
-        PublishedFigure.objects.filter(
-            revision__in=[r.pk for r in revisions], status=CellStatus.VALUE
+    rows = (
+        PublishedFigure.objects.filter(revision__in=current_revisions().filter(report__year=year))
+        .annotate(area_total=Subquery(Area.objects.annotate(n=Window(Count("pk"))).values("n")[:1]))
+        .values_list(
+            "revision_id",
+            "revision__population_estimate",
+            "revision__report__area_id",
+            "revision__report__area__name",
+            "revision__report__area__slug",
+            "revision__report__area__nation",
+            "table",
+            "row",
+            "column",
+            "status",
+            "value",
+            "area_total",
         )
-        .values("table", "row", "column")
-        .annotate(total=Sum("value"), areas=Count("pk"))
     )
-    found = {CellRef(c["table"], c["row"], c["column"]): c for c in sums}
+    published: dict[int, _Published] = {}
+    cells: dict[int, dict[CellRef, CellValue]] = defaultdict(dict)
+    totals: dict[CellRef, Decimal] = defaultdict(Decimal)
+    counts: dict[CellRef, int] = defaultdict(int)
+    area_total = None
+    for pk, population, area_pk, name, slug, nation, *cell, status, value, areas in rows:
+        area_total = areas
+        if pk not in published:
+            area = Area(pk=area_pk, name=name, slug=slug, nation=nation)
+            published[pk] = _Published(pk, population, area)
+        ref = CellRef(*cell)
+        cells[pk][ref] = CellValue(CellStatus(status), value)
+        if value is not None:
+            totals[ref] += value
+            counts[ref] += 1
+    if area_total is None:  # nothing published yet
+        area_total = Area.objects.count()
     values: dict[CellRef, CellValue] = {}
-    counts: dict[CellRef, int] = {}
-    if revisions:
+    shown: dict[CellRef, int] = {}
+    if published:
         for ref, applicable in template.cells():
             if not applicable:
                 values[ref] = CellValue(CellStatus.NOT_APPLICABLE)
                 continue
-            cell = found.get(ref)
-            counts[ref] = cell["areas"] if cell and template.is_additive(ref) else 0
             # A rate of one area plus a rate of another is no rate: only counts add up.
-            additive = cell and template.is_additive(ref)
-            values[ref] = CellValue.of(cell["total"]) if additive else NOT_AVAILABLE
-    rate = _national_rate(template, revisions)
+            additive = counts.get(ref) and template.is_additive(ref)
+            shown[ref] = counts[ref] if additive else 0
+            values[ref] = CellValue.of(totals[ref]) if additive else NOT_AVAILABLE
+    revisions = list(published.values())
+    rate = _national_rate(template, revisions, cells)
     if rate is not None and template.rate_rule is not None:
         ref = template.rate_rule.rate
         values[ref] = CellValue.of(rate.rate) if rate.rate is not None else NOT_AVAILABLE
-        counts[ref] = rate.areas
-    areas = sorted((r.report.area for r in revisions), key=lambda a: a.name)
+        shown[ref] = rate.areas
     return NationalSummary(
         year=year,
         values=values,
-        areas=areas,
+        areas=sorted((r.area for r in revisions), key=lambda a: a.name),
         rate=rate,
-        counts=counts,
-        area_total=Area.objects.count(),
+        counts=shown,
+        area_total=area_total,
     )
 
 
 def _national_rate(
-    template: ReturnTemplate, revisions: list[PublishedRevision]
+    template: ReturnTemplate, revisions: list[_Published], cells: dict
 ) -> NationalRate | None:
     rule = template.rate_rule
     if rule is None or not revisions:
         return None
-    cells = _cells_by_revision(revisions, [rule.count, rule.rate])
     offenders, population, areas = Decimal(0), 0, 0
     implied = []
     for revision in revisions:
@@ -140,7 +174,7 @@ def _national_rate(
         elif rate is not None and rate.value:
             # The population behind the area's published rate: offenders per `per` of it.
             population += int((count.value * rule.per / rate.value).quantize(Decimal(1)))
-            implied.append(revision.report.area.name)
+            implied.append(revision.area.name)
         else:
             continue
         offenders += count.value

@@ -21,7 +21,7 @@ CSV_URL = "/reports/2010-11/kent/figures.csv"
 
 
 def rows(response) -> list[dict]:
-    text = b"".join(response.streaming_content).decode()
+    text = response.getvalue().decode()
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -63,7 +63,7 @@ def test_download_of_an_unpublished_report_is_not_found(client, db):
 
 
 def test_a_download_can_be_imported_as_it_is(client, demo):
-    text = b"".join(client.get(CSV_URL).streaming_content).decode()
+    text = client.get(CSV_URL).getvalue().decode()
     [parsed] = parse_figures_csv(text)
     assert len(parsed.values) == 57
 

@@ -80,6 +80,6 @@ def test_kent_enters_submits_and_publishes_the_2025_26_return(full_demo, kent, n
     assert 'data-series="returns_to_custody" data-year="2025-26">' in area
     assert "2025-26 is not comparable with the years before it" in area
     response = Client().get("/reports/2025-26/kent/figures.csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == len(list(template.cells()))
     assert {r["marker"] for r in rows if r["table"] == "eligible_offenders"} == {""}

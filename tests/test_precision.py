@@ -86,17 +86,17 @@ def test_125_2_is_shown_and_downloaded_as_125_2_everywhere(client, kent, draft):
     publish_revision(draft, None)
     page = client.get("/reports/2025-26/kent/").content.decode()
     assert f'data-cell="{RATE}">\n        125.2' in page
-    rows = list(csv.DictReader(io.StringIO(b"".join(
-        client.get("/reports/2025-26/kent/figures.csv").streaming_content).decode())))  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/reports/2025-26/kent/figures.csv").getvalue().decode())))  # fmt: skip
     assert next(r for r in rows if r["table"] == "rso_rate")["value"] == "125.2"
-    data = json.loads(b"".join(client.get("/reports/2025-26/figures.json").streaming_content))
+    data = json.loads(client.get("/reports/2025-26/figures.json").getvalue())
     assert next(d for d in data if d["table"] == "rso_rate")["value"] == 125.2
     api = client.get("/api/v1/reports/2025-26/kent").json()
     assert next(f for f in api["figures"] if f["table"] == "rso_rate")["value"] == 125.2
     # The national rate of one area with a stated population is that area's, at 1 place.
     assert client.get("/api/v1/national/2025-26").json()["rate_per_100000"] == 125.2
-    book = load_workbook(io.BytesIO(b"".join(
-        client.get("/reports/2025-26/figures.xlsx").streaming_content)))  # fmt: skip
+    book = load_workbook(io.BytesIO(
+        client.get("/reports/2025-26/figures.xlsx").getvalue()))  # fmt: skip
     sheet = book[book.sheetnames[-1]]
     cell = next(row[3] for row in sheet.iter_rows() if row[0].value == "Kent")
     assert (cell.value, cell.number_format) == (125.2, "#,##0.0")

@@ -19,7 +19,7 @@ RSOS = CellRef("eligible_offenders", "total", "category_1")
 
 def csv_rows(url: str) -> list[dict]:
     response = Client().get(url)
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 def test_figures_whose_definition_changed_are_marked_b_in_the_first_year_of_the_change(db):

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import standard_text, statistics
+from .. import public_state, standard_text, statistics
 from ..access import get_year
 from ..areas import SLUG
 from ..caching import public_cache
@@ -71,7 +71,7 @@ def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
     name = f"mappa-{year_obj.label}"
     if fmt == "xlsx":
         response = FileResponse(
-            year_workbook(year_obj),
+            year_workbook(year_obj, public_state.watcher.current().changed_at),
             as_attachment=True,
             filename=f"{name}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -131,7 +131,7 @@ def series_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_safe
-@public_cache
+@public_cache(params=("area",))
 def series_download(request: HttpRequest, key: str) -> StreamingHttpResponse:
     """One series across every published year and area, as CSV, `[b]` at its breaks."""
     series = all_series().get(key)
@@ -168,7 +168,7 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
 
 
 @require_safe
-@public_cache
+@public_cache(params=("sort", "order"))
 def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     """Every published area side by side for a year, sortable by any column."""
     year_obj = get_year(year)

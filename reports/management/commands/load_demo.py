@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from reports import public_state
 from reports.areas import create_areas
 from reports.figures import replace_figures
 from reports.imports import (
@@ -95,23 +96,25 @@ class Command(BaseCommand):
         without_past_publications: bool = False,
         **options: Any,
     ) -> None:
-        create_areas(Area)
-        self._national_team()
-        if settings.DEBUG or with_users:
-            self._users()
-        self._years()
-        figures: dict[tuple[str, str], Any] = {}
-        for path in sorted(DEMO_DIR.glob("figures-*.csv")):
-            try:
-                figures.update(group_by_report(parse_figures_csv(path.read_text("utf-8"))))
-            except FigureImportError as error:
-                raise CommandError(f"{path.name}:\n" + "\n".join(error.problems)) from None
-        for path in sorted(DEMO_DIR.glob("*-20??-??.toml")):
-            if path != STANDARD_TEXT:
-                self._load_report(path, figures, replace=replace)
-        if not without_past_publications:
-            self._past_publications(replace=replace)
-        self._standard_text()
+        # Many changes, one new public generation (public_state.py).
+        with public_state.batch():
+            create_areas(Area)
+            self._national_team()
+            if settings.DEBUG or with_users:
+                self._users()
+            self._years()
+            figures: dict[tuple[str, str], Any] = {}
+            for path in sorted(DEMO_DIR.glob("figures-*.csv")):
+                try:
+                    figures.update(group_by_report(parse_figures_csv(path.read_text("utf-8"))))
+                except FigureImportError as error:
+                    raise CommandError(f"{path.name}:\n" + "\n".join(error.problems)) from None
+            for path in sorted(DEMO_DIR.glob("*-20??-??.toml")):
+                if path != STANDARD_TEXT:
+                    self._load_report(path, figures, replace=replace)
+            if not without_past_publications:
+                self._past_publications(replace=replace)
+            self._standard_text()
 
     def _years(self) -> None:
         """Every year from 2010-11, each with its template; past ones released, 2025-26 open."""
