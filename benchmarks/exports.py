@@ -34,53 +34,11 @@ from django.test.utils import (  # noqa: E402
     setup_test_environment,
     teardown_databases,
 )
-from django.utils import timezone  # noqa: E402
+
+from benchmarks.data import build  # noqa: E402
 
 AREAS, YEARS, SCALE = 42, 20, 10
 FIRST_YEAR = 2001
-
-
-def build(first_year: int, years: int) -> None:
-    """Published reports for every area and `years` years, written in bulk."""
-    from reports.models import AnnualReport, Area, PublishedFigure, PublishedRevision, ReportingYear
-    from tests.factories import RETURN_2010_11, consistent_figures
-
-    areas = list(Area.objects.all())
-    year_objects = ReportingYear.objects.bulk_create(
-        ReportingYear(start_year=first_year + n, return_template="2010-11") for n in range(years)
-    )
-    reports = AnnualReport.objects.bulk_create(
-        AnnualReport(area=area, year=year, status="published")
-        for year in year_objects
-        for area in areas
-    )
-    now = timezone.now()
-    revisions = PublishedRevision.objects.bulk_create(
-        PublishedRevision(report=report, number=1, published_at=now) for report in reports
-    )
-    figures = []
-    for n, revision in enumerate(revisions):
-        for ref, value in consistent_figures(RETURN_2010_11, seed=n).items():
-            figures.append(
-                PublishedFigure(
-                    revision=revision,
-                    table=ref.table,
-                    row=ref.row,
-                    column=ref.column,
-                    status=value.status,
-                    value=value.value,
-                )
-            )
-        for ref in RETURN_2010_11.not_applicable_cells():
-            figures.append(
-                PublishedFigure(
-                    revision=revision, table=ref.table, row=ref.row, column=ref.column, status="z"
-                )
-            )
-        if len(figures) >= 20_000:
-            PublishedFigure.objects.bulk_create(figures)
-            figures = []
-    PublishedFigure.objects.bulk_create(figures)
 
 
 def year_csv_seconds(label: str) -> float:
