@@ -106,10 +106,10 @@ class Entry:
             request, etag=self.etag, last_modified=last_modified, response=response
         )
         if conditional is not response:
-            response.close()
+            _close_files(response)
             return conditional
         if request.method == "HEAD":
-            response.close()
+            _close_files(response)
             head = HttpResponse(status=self.status)
             for name, value in response.items():
                 head.headers[name] = value
@@ -239,7 +239,7 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
             os.unlink(file.name)
         raise
     finally:
-        response.close()
+        _close_files(response)
     etag = f'"{digest.hexdigest()[:32]}"'
     if file is None:
         return Entry(response.status_code, headers, etag, size, b"".join(parts))
@@ -251,6 +251,14 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
     )
     _remove_other_generations(folder, token)
     return Entry(response.status_code, headers, etag, size, path=str(path))
+
+
+def _close_files(response: HttpResponseBase) -> None:
+    """Close what the response holds open (a file), but not the request: response.close()
+    would signal that the request has finished, closing the database connection mid-way."""
+    for closer in response._resource_closers:
+        closer()
+    response._resource_closers.clear()
 
 
 def _batched(chunks: Iterable[bytes]) -> Iterable[bytes]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
@@ -36,6 +37,7 @@ from .returns import (
     CellStatus,
     CellValue,
     Series,
+    all_templates,
     break_cells,
     get_template,
 )
@@ -119,6 +121,81 @@ def _first_revision_values(report_ids: list[int]) -> dict:
     for report_id, table, row, column, status, value in figures:
         first.setdefault(report_id, {})[CellRef(table, row, column)] = (status, value)
     return first
+
+
+def _safe_sql(column: str) -> str:
+    """SQL for `safe_cell`: text a spreadsheet would run as a formula gets a ' in front."""
+    starts = ", ".join(f"'{c}'" for c in ("=", "+", "-", "@")) + r", E'\t', E'\r'"
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+
+
+_COPY_SQL = """
+COPY (
+    SELECT
+        y.start_year::text || '-' || lpad(((y.start_year + 1) %% 100)::text, 2, '0') AS year,
+        {area} AS area, {table} AS "table", {row} AS "row", {column} AS "column",
+        CASE WHEN f.status = 'value' THEN round(f.value, coalesce(c.decimals, 0))::text
+             ELSE '[' || f.status || ']' END AS value,
+        nullif(
+            CASE WHEN r.number > 1 AND (o.id IS NULL OR o.status <> f.status
+                                        OR o.value IS DISTINCT FROM f.value)
+                 THEN '[r]' ELSE '' END
+            || CASE WHEN b.start_year IS NULL THEN '' ELSE '[b]' END,
+            ''
+        ) AS marker
+    FROM reports_publishedrevision r
+    JOIN reports_publishedfigure f ON f.revision_id = r.id
+    JOIN reports_annualreport p ON p.id = r.report_id
+    JOIN reports_reportingyear y ON y.id = p.year_id
+    JOIN reports_area a ON a.id = p.area_id
+    LEFT JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::int[])
+        AS c(template, tbl, rw, col, position, decimals)
+        ON c.template = y.return_template AND c.tbl = f."table" AND c.rw = f."row"
+           AND c.col = f."column"
+    LEFT JOIN unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[])
+        AS b(template, start_year, tbl, rw, col)
+        ON b.template = y.return_template AND b.start_year = y.start_year
+           AND b.tbl = f."table" AND b.rw = f."row" AND b.col = f."column"
+    LEFT JOIN reports_publishedrevision r1 ON r1.report_id = r.report_id AND r1.number = 1
+                                          AND r.number > 1
+    LEFT JOIN reports_publishedfigure o ON o.revision_id = r1.id AND o."table" = f."table"
+                                       AND o."row" = f."row" AND o."column" = f."column"
+    WHERE r.id = ANY(%s)
+    ORDER BY y.start_year, a.name, r.id, c.position NULLS LAST, f."table", f."row", f."column"
+) TO STDOUT WITH (FORMAT csv, HEADER)
+""".format(
+    area=_safe_sql("a.slug"),
+    table=_safe_sql('f."table"'),
+    row=_safe_sql('f."row"'),
+    column=_safe_sql('f."column"'),
+)
+
+
+def copy_csv(revisions: QuerySet[PublishedRevision]) -> Iterator[bytes]:
+    """The same bytes as `csv_lines(published_rows(revisions))`, written by PostgreSQL itself.
+
+    `COPY … TO STDOUT` of the figures, with the templates' order, precision and breaks passed
+    in as arrays: several times faster than Python writing the rows (benchmarks/exports.py).
+    PostgreSQL only.
+    """
+    ids = list(revisions.values_list("pk", flat=True))
+    cells: list[list] = [[], [], [], [], [], []]
+    breaks: list[list] = [[], [], [], [], []]
+    for template in all_templates().values():
+        for ref, position in template.positions.items():
+            values = (template.key, ref.table, ref.row, ref.column, position)
+            for column, value in zip(cells, (*values, template.decimals(ref)), strict=True):
+                column.append(value)
+        for ref in template.breaks:
+            values = (template.key, template.first_year, ref.table, ref.row, ref.column)
+            for column, value in zip(breaks, values, strict=True):
+                column.append(value)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(_COPY_SQL, [*cells, *breaks, ids]) as copy,
+    ):
+        for chunk in copy:
+            yield bytes(chunk)
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:

@@ -78,13 +78,14 @@ def bump(*, only_if_due: bool = False) -> State:
     now = timezone.now()
     with transaction.atomic():
         row = PublicState.objects.select_for_update().filter(pk=1).first()
+        second = now.replace(microsecond=0)
         if row is None:
-            row = PublicState(pk=1, generation=0, changed_at=now - ONE_SECOND)
+            row = PublicState(pk=1, generation=0, changed_at=second - ONE_SECOND)
         elif only_if_due and not _from_row(row).due(now):
             return _from_row(row)
         row.generation += 1
         row.token = secrets.token_hex(8)
-        row.changed_at = max(now.replace(microsecond=0), row.changed_at + ONE_SECOND)
+        row.changed_at = max(second, row.changed_at.replace(microsecond=0) + ONE_SECOND)
         row.next_change_at = _next_scheduled(now)
         row.save()
         state = _from_row(row)

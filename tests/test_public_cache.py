@@ -13,6 +13,7 @@ from reports import caching, exports, public_state, statistics, workflow
 from reports.figures import update_figures
 from reports.models import AnnualReport, Area, ReportingYear
 from reports.returns import CellValue
+from reports.views import public as public_views
 from tests.conftest import signed_in
 from tests.factories import make_report, make_year
 
@@ -297,6 +298,13 @@ def test_a_download_that_fails_half_way_is_an_error_never_a_short_file(demo, mon
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(exports, "_report_rows", failing)
+    copy = exports.copy_csv
+
+    def failing_copy(revisions):
+        yield next(copy(revisions))
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(public_views, "copy_csv", failing_copy)
     client = Client(raise_request_exception=False)
     response = client.get("/reports/2010-11/figures.csv")
     assert response.status_code == 500
@@ -342,3 +350,24 @@ def test_a_host_not_allowed_is_refused_when_a_page_is_kept(demo):
     client = Client()
     assert client.get("/areas/").status_code == 200
     assert client.get("/areas/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_postgresql_writes_the_csv_byte_for_byte_as_python_would(full_demo, national_admin):
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite serves the CSV that Python writes")
+    for start in (2015, 2016, 2023):  # a break in series, a rate to one place, Category 4
+        make_report("essex", year=ReportingYear.objects.get(start_year=start))
+    correct_kent(None)
+    kent = AnnualReport.objects.get(area__slug="kent", year__start_year=2010)
+    ref = next(r for r, v in kent.cell_values().items() if v.value is not None)
+    revisions = statistics.current_revisions()
+    python = "".join(exports.csv_lines(exports.published_rows(revisions))).encode()
+    postgresql = b"".join(exports.copy_csv(revisions))
+    assert postgresql == python
+    for marker in (b"[r]", b"[b]", b"[x]", b"[z]", b".5,", f"{ref.row},".encode()):
+        assert marker in python
+    year = statistics.current_revisions().filter(report__year__start_year=2016)
+    assert (
+        b"".join(exports.copy_csv(year))
+        == "".join(exports.csv_lines(exports.published_rows(year))).encode()
+    )

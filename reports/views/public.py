@@ -2,6 +2,7 @@
 
 from itertools import groupby
 
+from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from ..access import get_year
 from ..areas import SLUG
 from ..caching import public_cache
 from ..charts import line_chart
-from ..exports import csv_lines, json_chunks, published_rows, series_lines, year_workbook
+from ..exports import copy_csv, csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
 from ..models import AnnualReport, Area, PublishedRevision, ReportingYear, Signatory
 from ..returns import all_series, all_templates
@@ -88,11 +89,12 @@ def all_download(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
 
 
 def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
-    rows = published_rows(revisions)
     if fmt == "json":
-        body, content_type = json_chunks(rows), "application/json"
+        body, content_type = json_chunks(published_rows(revisions)), "application/json"
+    elif connection.vendor == "postgresql":
+        body, content_type = copy_csv(revisions), "text/csv; charset=utf-8"
     else:
-        body, content_type = csv_lines(rows), "text/csv; charset=utf-8"
+        body, content_type = csv_lines(published_rows(revisions)), "text/csv; charset=utf-8"
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
