@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
+from django.utils import timezone
 
 from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
 from .returns import (
@@ -39,6 +40,26 @@ def current_revisions() -> QuerySet[PublishedRevision]:
     public = PublishedRevision.objects.public()
     later = public.filter(report=OuterRef("report"), number__gt=OuterRef("number"))
     return public.filter(~Exists(later))
+
+
+def current_figures(**revision_filters: object) -> QuerySet[PublishedFigure]:
+    """The figures of the current public revisions matching `revision_filters`.
+
+    Written as conditions on the figure's own revision (rather than "revision in a subquery")
+    so that PostgreSQL starts from the year or area asked for and reads only their figures.
+    """
+    now = timezone.now()
+    public = PublishedRevision.objects.public()
+    later = public.filter(
+        report=OuterRef("revision__report"), number__gt=OuterRef("revision__number")
+    )
+    return PublishedFigure.objects.filter(
+        Q(revision__report__year__release_at__isnull=True)
+        | Q(revision__report__year__release_at__lte=now),
+        ~Exists(later),
+        revision__published_at__lte=now,
+        **{f"revision__{name}": value for name, value in revision_filters.items()},
+    )
 
 
 @dataclass
@@ -95,7 +116,7 @@ def national_summary(year: ReportingYear) -> NationalSummary:
     """
     template = year.template
     rows = (
-        PublishedFigure.objects.filter(revision__in=current_revisions().filter(report__year=year))
+        current_figures(report__year=year)
         .annotate(area_total=Subquery(Area.objects.annotate(n=Window(Count("pk"))).values("n")[:1]))
         .values_list(
             "revision_id",
