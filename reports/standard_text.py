@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.utils.safestring import SafeString, mark_safe
@@ -86,7 +87,13 @@ def unknown_placeholders(text: str) -> list[str]:
 
 def render(text: str, year: ReportingYear) -> SafeString:
     """The Markdown text as GOV.UK-styled HTML, with the year's dates filled in."""
-    tokens = _markdown.parse(fill(text, year))
+    return _render(fill(text, year))
+
+
+@lru_cache(maxsize=256)
+def _render(text: str) -> SafeString:
+    # Every report of a year shows the same text: parse it once per worker, not per page.
+    tokens = _markdown.parse(text)
     for token in tokens:
         _style(token)
         for child in token.children or ():
