@@ -1,6 +1,7 @@
 """Public pages and downloads served from memory, never stale, with validators that never lie."""
 
 import datetime
+import os
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -371,3 +372,41 @@ def test_postgresql_writes_the_csv_byte_for_byte_as_python_would(full_demo, nati
         b"".join(exports.copy_csv(year))
         == "".join(exports.csv_lines(exports.published_rows(year))).encode()
     )
+
+
+def _redis(settings, url: str) -> None:
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+
+
+def test_workers_on_other_machines_share_kept_pages_through_redis(demo, settings):
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running here (CI starts it)")
+    _redis(settings, url)
+    settings.PUBLIC_STATE_CHECK_SECONDS = 3600
+    try:
+        first = Client().get("/areas/")
+        caching.store.clear()  # a worker on another machine: nothing in its memory
+        with CaptureQueriesContext(connection) as queries:
+            again = Client().get("/areas/")
+        assert len(queries) == 0
+        assert again.content == first.content and again["ETag"] == first["ETag"]
+    finally:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+def test_a_shared_cache_that_is_down_costs_a_render_not_a_page(demo, settings):
+    _redis(settings, "redis://127.0.0.1:1/0")
+    for _ in range(2):
+        assert Client().get("/areas/").status_code == 200
