@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,19 @@ class Entry:
                 head.headers[name] = value
             return head
         return response
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the page templates and return templates this worker runs: a deploy changes
+    it, so fragments kept in a shared cache across deploys are never a release's old layout."""
+    digest = hashlib.sha256()
+    roots = [Path(settings.BASE_DIR) / "templates", *map(Path, settings.RETURN_TEMPLATE_DIRS)]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class Store:

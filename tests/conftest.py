@@ -22,6 +22,19 @@ def pytest_collection_modifyitems(items):
     items.sort(key=transactional)
 
 
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with nothing kept: no page, no fragment (ids repeat across tests)."""
+    from django.core.cache import caches
+
+    from reports import caching, public_state
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    caching.store.clear()
+    public_state.watcher.forget()
+
+
 @pytest.fixture
 def demo(db):
     """The seed reports of the demo: Kent and Cambridgeshire and Peterborough 2010-11.

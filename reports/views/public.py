@@ -6,12 +6,13 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from .. import public_state, standard_text, statistics
 from ..access import get_year
 from ..areas import SLUG
-from ..caching import public_cache
+from ..caching import code_version, public_cache
 from ..charts import line_chart
 from ..exports import copy_csv, csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
@@ -299,7 +300,11 @@ def _render_revision(
         "current": current,
         "corrections": [r for r in revisions if 1 < r.number <= revision.number],
         "other_revisions": [r for r in revisions if r != revision],
-        "tables": template.layout(revision.cell_values(), report.year.snapshot_date),
+        # Read only if the revision's tables are not kept already (report_detail.html).
+        "tables": SimpleLazyObject(
+            lambda: template.layout(revision.cell_values(), report.year.snapshot_date)
+        ),
+        "code_version": code_version(),
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],
