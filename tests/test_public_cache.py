@@ -410,3 +410,11 @@ def test_a_shared_cache_that_is_down_costs_a_render_not_a_page(demo, settings):
     _redis(settings, "redis://127.0.0.1:1/0")
     for _ in range(2):
         assert Client().get("/areas/").status_code == 200
+
+
+def test_a_deploy_makes_a_new_public_state(demo):
+    from django.core.management import call_command
+
+    before = public_state.read()
+    call_command("migrate", verbosity=0)  # every deploy runs it
+    assert public_state.read().generation == before.generation + 1
