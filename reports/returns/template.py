@@ -280,12 +280,8 @@ class ReturnTemplate:
         return [ref for ref, applicable in self.cells() if not applicable]
 
     def has_cell(self, ref: CellRef) -> bool:
-        table = self._by_key.get(ref.table)
-        if table is None:
-            return False
-        return any(r.key == ref.row for r in table.rows) and any(
-            c.key == ref.column for c in table.columns
-        )
+        # Every cell has its declared places: one lookup (imports ask for each line of a file).
+        return ref in self._decimals
 
     def sum_rules(self) -> list[SumRule]:
         return [rule for table in self.tables for rule in table.sum_rules()]
