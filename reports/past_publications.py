@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from .figures import replace_figures
+from . import public_state
+from .figures import write_figures
 from .imports import ParsedReturn
 from .models import AnnualReport, Area, ReportEvent, ReportingYear
 
@@ -36,33 +38,55 @@ def refusal(year: ReportingYear, area: Area, report: AnnualReport | None) -> str
     return ""
 
 
-def start(parsed: ParsedReturn, user: AbstractBaseUser | None) -> AnnualReport:
-    """The report a past publication's figures will be written to."""
-    return AnnualReport.objects.create(
-        year=parsed.year,
-        area=parsed.area,
-        is_past_publication=True,
-        source_note=parsed.source_note,
-        last_edited_by=user,
+def start(parsed: list[ParsedReturn], user: AbstractBaseUser | None) -> list[AnnualReport]:
+    """The reports the past publications' figures will be written to, created in bulk."""
+    return bulk_create_with_history(
+        [
+            AnnualReport(
+                year=item.year,
+                area=item.area,
+                is_past_publication=True,
+                source_note=item.source_note,
+                last_edited_by=user,
+            )
+            for item in parsed
+        ],
+        AnnualReport,
+        default_user=user,
     )
 
 
 @transaction.atomic
-def publish(report: AnnualReport, parsed: ParsedReturn, user: AbstractBaseUser | None) -> None:
-    """Write the given cells (the rest `[x]`) and publish the report now."""
+def publish(loaded: list[tuple[AnnualReport, ParsedReturn]], user: AbstractBaseUser | None) -> None:
+    """Write each report's given cells (the rest `[x]`), all in bulk, and publish each now."""
     from .workflow import publish_revision  # workflow imports this module's neighbours
 
-    replace_figures(report, dict(parsed.values), missing_not_available=True)
-    now = timezone.now()
-    AnnualReport.objects.filter(pk=report.pk).update(status=AnnualReport.Status.PUBLISHED)
-    report.status = AnnualReport.Status.PUBLISHED
-    ReportEvent.objects.create(
-        report=report,
-        action=LOAD_ACTION,
-        from_status=AnnualReport.Status.DRAFT,
-        to_status=AnnualReport.Status.PUBLISHED,
+    write_figures(
+        [(report, parsed.values) for report, parsed in loaded],
+        replace=True,
+        missing_not_available=True,
         user=user,
-        at=now,
-        comment=f"Past publication loaded. Source: {report.source_note}",
     )
-    publish_revision(report, user, at=now)
+    now = timezone.now()
+    reports = [report for report, _ in loaded]
+    AnnualReport.objects.filter(pk__in=[report.pk for report in reports]).update(
+        status=AnnualReport.Status.PUBLISHED
+    )
+    ReportEvent.objects.bulk_create(
+        ReportEvent(
+            report=report,
+            action=LOAD_ACTION,
+            from_status=AnnualReport.Status.DRAFT,
+            to_status=AnnualReport.Status.PUBLISHED,
+            user=user,
+            at=now,
+            comment=f"Past publication loaded. Source: {report.source_note}",
+        )
+        for report in reports
+    )
+    # Each is a revision of its own, made as any publication is; the public's view changes
+    # once for them all (one bump of the public state, inside this transaction).
+    with public_state.batch():
+        for report in reports:
+            report.status = AnnualReport.Status.PUBLISHED
+            publish_revision(report, user, at=now)

@@ -13,19 +13,23 @@ and publishes them at once as past publications (`past_publications.py`).
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from import_export import fields, resources
+from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
 from . import past_publications
-from .figures import update_figures
+from .figures import write_figures
 from .imports import (
     FIGURE_COLUMNS,
     SOURCE_COLUMNS,
@@ -80,14 +84,33 @@ class FigureResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = False
         use_transactions = True
+        # No row is saved on its own (`after_import` writes every report at once), so no row
+        # needs the savepoint django-import-export otherwise opens around each one.
+        use_bulk = True
 
-    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        diff: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """`progress` is called once per row; `diff=False` skips each row's before and after.
+
+        The admin's preview shows every row's change; the shell command prints only totals,
+        and copying each figure (with its report) to compare is most of a row's cost.
+        """
         super().__init__(**kwargs)
+        if not diff:
+            self._meta = copy.copy(self._meta)  # the options are the class's: change a copy
+            self._meta.skip_diff = True
         self.progress = progress
         self._line_problems: dict[int, list[str]] = {}
         self._parsed: dict[tuple[str, str], ParsedReturn] = {}
         self._reports: dict[tuple[str, str], AnnualReport] = {}
         self._existing: dict[tuple[int, CellRef], Figure] = {}
+        #: Each held cell's status and value before the import, to tell unchanged rows.
+        self._before: dict[tuple[int, CellRef], tuple[str, Decimal | None]] = {}
 
     # --- export ----------------------------------------------------------------------------
 
@@ -101,7 +124,8 @@ class FigureResource(resources.ModelResource):
     def before_import(self, dataset: Dataset, **kwargs: Any) -> None:
         """Check the whole file first: every line's problems, and the rules per report.
 
-        Lines are counted as records: the header is line 1, the first figure line 2.
+        Lines are counted as records: the header is line 1, the first figure line 2. The
+        reports and what they hold are read in two queries, however many the file names.
         """
         self._line_problems = {}
         self._reported: set[int] = set()
@@ -119,12 +143,15 @@ class FigureResource(resources.ModelResource):
             for problem in error.problems:
                 self._add_problem(problem)
             return
-        for item in parsed:
-            key = (item.year.label, item.area.slug)
-            self._parsed[key] = item
-            report = AnnualReport.objects.filter(year=item.year, area=item.area).first()
+        self._parsed = {(item.year.label, item.area.slug): item for item in parsed}
+        reports = _reports_for(parsed)
+        held = _figures_of(reports.values())
+        new: list[ParsedReturn] = []
+        for key, item in self._parsed.items():
+            report = reports.get(key)
             if self.past_publication:
                 self._check_past_publication(item, report)
+                new.append(item)
                 continue
             if report is not None and report.status not in IMPORTABLE:
                 for line in sorted(item.lines.values()):
@@ -138,8 +165,8 @@ class FigureResource(resources.ModelResource):
                         )
                     )
                 continue
-            stored = report.cell_values() if report else {}
-            merged = {**stored, **item.values}
+            stored = held.get(report.pk, {}) if report else {}
+            merged = {**{ref: figure.cell_value for ref, figure in stored.items()}, **item.values}
             population = report.population_estimate if report else None
             for problem in check_figures(
                 item.year.template, merged, complete=False, population=population
@@ -149,16 +176,25 @@ class FigureResource(resources.ModelResource):
                 if line is not None:
                     self._add_problem(f"Line {line}: {problem.message}")
             if report is None:
-                report = AnnualReport.objects.create(year=item.year, area=item.area)
-            elif not self._line_problems and not self._claim(report):
-                self._add_problem(
-                    f"Line {min(item.lines.values())}: the {item.area} {item.year} report "
-                    "changed while the file was being checked: import it again."
-                )
-            self._reports[key] = report
-        reports = list(self._reports.values())
-        for figure in Figure.objects.filter(report__in=reports):
-            self._existing[(figure.report_id, figure.ref)] = figure
+                new.append(item)
+            else:
+                self._reports[key] = report
+        if self._line_problems:
+            return  # nothing will be written: no report is claimed or created
+        if self.past_publication:
+            created = past_publications.start(new, self._user)
+        else:
+            self._claim_all(list(self._reports.values()))
+            if self._line_problems:
+                return
+            created = _create_drafts(new, self._user)
+        for report in created:
+            self._reports[(report.year.label, report.area.slug)] = report
+        for report in self._reports.values():
+            for ref, figure in held.get(report.pk, {}).items():
+                figure.report = report  # the preview shows its year and area: no query per row
+                self._existing[(report.pk, ref)] = figure
+                self._before[(report.pk, ref)] = (figure.status, figure.value)
 
     def _check_past_publication(self, item: ParsedReturn, report: AnnualReport | None) -> None:
         first = min(item.lines.values())
@@ -169,27 +205,53 @@ class FigureResource(resources.ModelResource):
         for problem in check_figures(item.year.template, item.values, complete=False):
             line = next((item.lines[c] for c in problem.cells if c in item.lines), first)
             self._add_problem(f"Line {line}: {problem.message}")
-        if not self._line_problems:
-            self._reports[(item.year.label, item.area.slug)] = past_publications.start(
-                item, self._user
-            )
 
-    def _claim(self, report: AnnualReport) -> bool:
-        """Take the report's version, as a coordinator's save does, so no update is lost.
+    def _claim_all(self, reports: list[AnnualReport]) -> None:
+        """Take each report's version, as a coordinator's save does, so no update is lost.
 
         A coordinator's page opened before the import then gets a conflict on saving; the
-        row stays locked (on PostgreSQL) until the import's transaction ends.
+        rows stay locked (on PostgreSQL) until the import's transaction ends. One UPDATE for
+        every report: reports read at the same version are matched together.
         """
-        claimed = AnnualReport.objects.filter(
-            pk=report.pk, version=report.version, status__in=IMPORTABLE
-        ).update(version=F("version") + 1, last_edited_by=self._user, updated_at=timezone.now())
-        return bool(claimed)
+        if not reports:
+            return
+        by_version: dict[int, list[int]] = {}
+        for report in reports:
+            by_version.setdefault(report.version, []).append(report.pk)
+        read_as_checked = Q()
+        for version, pks in by_version.items():
+            read_as_checked |= Q(version=version, pk__in=pks)
+        at = timezone.now()
+        claimed = AnnualReport.objects.filter(read_as_checked, status__in=IMPORTABLE).update(
+            version=F("version") + 1, last_edited_by=self._user, updated_at=at
+        )
+        if claimed == len(reports):
+            return
+        # Some report was saved after it was read, so the import fails. Name each: a claimed
+        # report is one version ahead with this claim's time, any other was saved meanwhile.
+        now = {
+            pk: (version, updated_at)
+            for pk, version, updated_at in AnnualReport.objects.filter(
+                pk__in=[r.pk for r in reports]
+            ).values_list("pk", "version", "updated_at")
+        }
+        changed = [
+            key
+            for key, report in self._reports.items()
+            if now.get(report.pk) != (report.version + 1, at)
+        ]
+        for key in changed or list(self._reports):  # never "nothing changed" when one did
+            item = self._parsed[key]
+            self._add_problem(
+                f"Line {min(item.lines.values())}: the {item.area} {item.year} report "
+                "changed while the file was being checked: import it again."
+            )
 
     def after_import(self, dataset: Dataset, result: Any, **kwargs: Any) -> None:
         """Write every report's figures through the one write path, or fail the import.
 
         A problem no row reported (a header with no rows, say) still fails it. In a preview
-        the writes are rolled back with the rest.
+        the writes are rolled back with the rest. Every report is written at once, in bulk.
         """
         unreported = sorted(set(self._line_problems) - self._reported - {1})
         header = self._line_problems.get(1) if 2 not in self._reported else None
@@ -198,15 +260,14 @@ class FigureResource(resources.ModelResource):
             raise FigureImportError(messages)
         if self._line_problems or result.has_validation_errors() or result.has_errors():
             return
-        for key, parsed in self._parsed.items():
-            report = self._reports[key]
-            if self.past_publication:
-                past_publications.publish(report, parsed, self._user)
-            else:
-                update_figures(report, dict(parsed.values))
+        written = [(self._reports[key], parsed) for key, parsed in self._parsed.items()]
+        if self.past_publication:
+            past_publications.publish(written, self._user)
+        else:
+            write_figures([(report, parsed.values) for report, parsed in written], user=self._user)
 
-    def do_instance_save(self, instance: Figure, is_create: bool) -> None:
-        """Rows are not saved one by one: `after_import` writes each report whole."""
+    def save_instance(self, instance: Figure, is_create: bool, row: dict, **kwargs: Any) -> None:
+        """Rows are not saved one by one: `after_import` writes every report at once."""
 
     def _add_problem(self, message: str) -> None:
         line = int(message.split(":", 1)[0].removeprefix("Line ").strip() or 0)
@@ -251,8 +312,39 @@ class FigureResource(resources.ModelResource):
             return False
         if self._line_problems:
             return True
-        unchanged = original is not None and original.pk is not None
-        return unchanged and (original.status, original.value) == (instance.status, instance.value)
+        # Compared with what the report held, not with `original`: there is none without a diff.
+        before = self._before.get((instance.report_id, instance.ref))
+        return before == (instance.status, instance.value)
+
+
+def _reports_for(parsed: list[ParsedReturn]) -> dict[tuple[str, str], AnnualReport]:
+    """The reports that exist for the parsed returns, by (year label, area slug): one query."""
+    if not parsed:
+        return {}
+    keys = {(item.year.label, item.area.slug) for item in parsed}
+    reports = AnnualReport.objects.filter(
+        year__in={item.year.pk for item in parsed}, area__in={item.area.pk for item in parsed}
+    ).select_related("year", "area")
+    # Every year's report of every area named: keep those of the pairs the file gives.
+    found = {(report.year.label, report.area.slug): report for report in reports}
+    return {key: report for key, report in found.items() if key in keys}
+
+
+def _figures_of(reports: Iterable[AnnualReport]) -> dict[int, dict[CellRef, Figure]]:
+    """What each report holds, by report id and cell: one query."""
+    held: dict[int, dict[CellRef, Figure]] = {}
+    for figure in Figure.objects.filter(report__in=[report.pk for report in reports]):
+        held.setdefault(figure.report_id, {})[figure.ref] = figure
+    return held
+
+
+def _create_drafts(parsed: list[ParsedReturn], user: AbstractBaseUser | None) -> list[AnnualReport]:
+    """A draft report for each parsed return that has none, with its history: two INSERTs."""
+    return bulk_create_with_history(
+        [AnnualReport(year=item.year, area=item.area) for item in parsed],
+        AnnualReport,
+        default_user=user,
+    )
 
 
 def _report_key(row: dict) -> tuple[str, str]:

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         with tqdm(
             total=len(dataset), unit="row", desc="Importing", disable=options["verbosity"] < 1
         ) as bar:
-            result = self.resource_class(progress=bar.update).import_data(
+            # Only totals are printed: no row's before and after is needed.
+            result = self.resource_class(progress=bar.update, diff=False).import_data(
                 dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
             )
         problems = [
