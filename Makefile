@@ -11,7 +11,7 @@ help:
 	@echo "make run    install, migrate, load the demo data and serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint   ruff check, ruff format --check and a check for missing migrations"
-	@echo "make bench  the exports benchmark at 42 areas x 20 years and 10x (needs PostgreSQL)"
+	@echo "make bench  the exports and bulk import benchmarks, 42 areas x 20 years (needs PostgreSQL)"
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,10 @@ lint: install
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/mappa_portal make bench
+# Both run, so that each reports even when the other fails; the target fails if either does.
 bench: install
-	$(BIN)/python benchmarks/exports.py
+	$(BIN)/python benchmarks/exports.py; exports=$$?; \
+	  $(BIN)/python benchmarks/imports.py && exit $$exports
 
 # Needs PostgreSQL and wrk; LOAD_ARGS=--restart-postgres also restarts PostgreSQL mid-run (root).
 load: install
