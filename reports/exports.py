@@ -66,16 +66,7 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
     figures' index entries and memory holds one batch. A figure that differs from its report's
     first published revision is marked `[r]`.
     """
-    heads = list(
-        revisions.order_by("report__year__start_year", "report__area__name", "pk").values_list(
-            "pk",
-            "report_id",
-            "number",
-            "report__year__start_year",
-            "report__year__return_template",
-            "report__area__slug",
-        )
-    )
+    heads = _heads(revisions)
     first = _first_revision_values([head[1] for head in heads if head[2] > 1])
     for start in range(0, len(heads), REPORTS_PER_QUERY):
         batch = heads[start : start + REPORTS_PER_QUERY]
@@ -87,6 +78,21 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
             cells[revision_id].append(cell)
         for pk, report_id, _, start_year, template_key, area in batch:
             yield from _report_rows(start_year, template_key, area, cells[pk], first.get(report_id))
+
+
+def _heads(revisions: QuerySet[PublishedRevision]) -> list[tuple]:
+    """(pk, report, number, start year, template, area slug) of each revision, in the
+    downloads' order: year, area name, revision."""
+    return list(
+        revisions.order_by("report__year__start_year", "report__area__name", "pk").values_list(
+            "pk",
+            "report_id",
+            "number",
+            "report__year__start_year",
+            "report__year__return_template",
+            "report__area__slug",
+        )
+    )
 
 
 def _report_rows(
@@ -123,79 +129,98 @@ def _first_revision_values(report_ids: list[int]) -> dict:
     return first
 
 
-def _safe_sql(column: str) -> str:
-    """SQL for `safe_cell`: text a spreadsheet would run as a formula gets a ' in front."""
-    starts = ", ".join(f"'{c}'" for c in ("=", "+", "-", "@")) + r", E'\t', E'\r'"
-    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
-
-
 _COPY_SQL = """
 COPY (
-    SELECT
-        y.start_year::text || '-' || lpad(((y.start_year + 1) %% 100)::text, 2, '0') AS year,
-        {area} AS area, {table} AS "table", {row} AS "row", {column} AS "column",
+    SELECT h.year, h.area, f."table", f."row", f."column",
         CASE WHEN f.status = 'value' THEN round(f.value, coalesce(c.decimals, 0))::text
              ELSE '[' || f.status || ']' END AS value,
-        nullif(
-            CASE WHEN r.number > 1 AND (o.id IS NULL OR o.status <> f.status
-                                        OR o.value IS DISTINCT FROM f.value)
-                 THEN '[r]' ELSE '' END
-            || CASE WHEN b.start_year IS NULL THEN '' ELSE '[b]' END,
-            ''
-        ) AS marker
-    FROM reports_publishedrevision r
-    JOIN reports_publishedfigure f ON f.revision_id = r.id
-    JOIN reports_annualreport p ON p.id = r.report_id
-    JOIN reports_reportingyear y ON y.id = p.year_id
-    JOIN reports_area a ON a.id = p.area_id
+        {marker} AS marker
+    FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+        AS h(id, ord, year, area, template, first_id)
+    JOIN reports_publishedfigure f ON f.revision_id = h.id
     LEFT JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::int[])
         AS c(template, tbl, rw, col, position, decimals)
-        ON c.template = y.return_template AND c.tbl = f."table" AND c.rw = f."row"
+        ON c.template = h.template AND c.tbl = f."table" AND c.rw = f."row"
            AND c.col = f."column"
-    LEFT JOIN unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[])
-        AS b(template, start_year, tbl, rw, col)
-        ON b.template = y.return_template AND b.start_year = y.start_year
-           AND b.tbl = f."table" AND b.rw = f."row" AND b.col = f."column"
-    LEFT JOIN reports_publishedrevision r1 ON r1.report_id = r.report_id AND r1.number = 1
-                                          AND r.number > 1
-    LEFT JOIN reports_publishedfigure o ON o.revision_id = r1.id AND o."table" = f."table"
-                                       AND o."row" = f."row" AND o."column" = f."column"
-    WHERE r.id = ANY(%s)
-    ORDER BY y.start_year, a.name, r.id, c.position NULLS LAST, f."table", f."row", f."column"
+    {joins}
+    ORDER BY h.ord, c.position
 ) TO STDOUT WITH (FORMAT csv, HEADER)
-""".format(
-    area=_safe_sql("a.slug"),
-    table=_safe_sql('f."table"'),
-    row=_safe_sql('f."row"'),
-    column=_safe_sql('f."column"'),
-)
+"""
+#: Only where a report was corrected (`[r]`) or a series breaks (`[b]`): most years have neither.
+_MARKER_JOINS = """
+    LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+        AS b(id, tbl, rw, col)
+        ON b.id = h.id AND b.tbl = f."table" AND b.rw = f."row" AND b.col = f."column"
+    LEFT JOIN (
+        SELECT * FROM reports_publishedfigure WHERE revision_id = ANY(%s::bigint[])
+    ) o ON o.revision_id = h.first_id AND o."table" = f."table" AND o."row" = f."row"
+           AND o."column" = f."column"
+"""
+_MARKER = """nullif(
+    CASE WHEN h.first_id IS NOT NULL AND (o.id IS NULL OR o.status <> f.status
+                                          OR o.value IS DISTINCT FROM f.value)
+         THEN '[r]' ELSE '' END
+    || CASE WHEN b.tbl IS NULL THEN '' ELSE '[b]' END,
+    ''
+)"""
+
+
+def _copy_sql(markers: bool) -> str:
+    # Table, row and column keys are `[a-z][a-z0-9_]*` (the template loader checks), so never
+    # a formula; the area's slug is made safe in Python (`safe_cell`).
+    return _COPY_SQL.format(
+        marker=_MARKER if markers else "NULL",
+        joins=_MARKER_JOINS if markers else "",
+    )
 
 
 def copy_csv(revisions: QuerySet[PublishedRevision]) -> Iterator[bytes]:
     """The same bytes as `csv_lines(published_rows(revisions))`, written by PostgreSQL itself.
 
-    `COPY … TO STDOUT` of the figures, with the templates' order, precision and breaks passed
-    in as arrays: several times faster than Python writing the rows (benchmarks/exports.py).
-    PostgreSQL only.
+    The revisions are looked up first, as for `published_rows`; then one `COPY … TO STDOUT`
+    reads their figures by revision id, with everything else it needs passed in as arrays: each
+    revision's year, area, template and first revision (for `[r]`), and the templates' order,
+    precision and breaks. PostgreSQL only.
     """
-    ids = list(revisions.values_list("pk", flat=True))
+    heads = _heads(revisions)
+    first = dict(
+        PublishedRevision.objects.filter(
+            report_id__in=[h[1] for h in heads if h[2] > 1], number=1
+        ).values_list("report_id", "pk")
+        if any(h[2] > 1 for h in heads)
+        else ()
+    )
+    revision_columns: list[list] = [[], [], [], [], [], []]
+    breaks: list[list] = [[], [], [], []]
+    for n, (pk, report_id, _, start_year, template_key, area) in enumerate(heads):
+        label = ReportingYear(start_year=start_year).label
+        values = (pk, n, label, safe_cell(area), template_key, first.get(report_id))
+        for column, value in zip(revision_columns, values, strict=True):
+            column.append(value)
+        for ref in break_cells(get_template(template_key), start_year):
+            for column, value in zip(breaks, (pk, ref.table, ref.row, ref.column), strict=True):
+                column.append(value)
+    markers = bool(first or breaks[0])
+    params = [*revision_columns, *_cell_arrays()]
+    if markers:
+        params += [*breaks, list(first.values())]
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(_copy_sql(markers), params) as copy,
+    ):
+        for chunk in copy:
+            yield bytes(chunk)
+
+
+def _cell_arrays() -> list[list]:
+    """Every template's cells with their place in report order and their decimal places."""
     cells: list[list] = [[], [], [], [], [], []]
-    breaks: list[list] = [[], [], [], [], []]
     for template in all_templates().values():
         for ref, position in template.positions.items():
             values = (template.key, ref.table, ref.row, ref.column, position)
             for column, value in zip(cells, (*values, template.decimals(ref)), strict=True):
                 column.append(value)
-        for ref in template.breaks:
-            values = (template.key, template.first_year, ref.table, ref.row, ref.column)
-            for column, value in zip(breaks, values, strict=True):
-                column.append(value)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(_COPY_SQL, [*cells, *breaks, ids]) as copy,
-    ):
-        for chunk in copy:
-            yield bytes(chunk)
+    return cells
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
