@@ -137,10 +137,26 @@ class Watcher:
         """Know nothing: the next request reads the generation (tests, a new database)."""
         with self._lock:
             self._state, self._checked = None, -math.inf
+        _memo.clear()
 
 
 #: This worker's view of the generation.
 watcher = Watcher()
+
+_memo: dict[object, object] = {}
+_memo_token = [""]
+
+
+def memo(key: object, compute: Callable[[], object]) -> object:
+    """`compute()`, worked out once per generation in this worker: for what only public changes
+    can change (a year's standard text), shared by every page made in the generation."""
+    token = watcher.current().token
+    if _memo_token[0] != token:
+        _memo.clear()
+        _memo_token[0] = token
+    if key not in _memo:
+        _memo[key] = compute()
+    return _memo[key]
 
 
 _batch: ContextVar[list[bool] | None] = ContextVar("public_state_batch", default=None)

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from . import public_state
 from .models import ReportingYear, StandardText
 
 DEFAULTS = Path(__file__).resolve().parent / "returns" / "standard"
@@ -54,7 +55,15 @@ class YearText:
 
 
 def text_for(year: ReportingYear) -> YearText:
-    """The year's own text, else the latest earlier year's, else the portal's default."""
+    """The year's own text, else the latest earlier year's, else the portal's default.
+
+    Looked up once per public state (a new text makes a new one): every report of a year
+    shows it, so the first render of each after a publication need not read it again.
+    """
+    return public_state.memo(("standard-text", year.start_year), lambda: _text_for(year))
+
+
+def _text_for(year: ReportingYear) -> YearText:
     row = (
         StandardText.objects.filter(year__start_year__lte=year.start_year)
         .select_related("year")
