@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from reports import public_state
 from reports.backups import BackupError, restore
 
 
@@ -29,4 +31,8 @@ class Command(BaseCommand):
             restore(path)
         except (BackupError, OSError) as error:
             raise CommandError(f"Nothing was restored: {error}") from None
+        # The backup brings back an older public state: pages kept under it (in Redis, say),
+        # and dates that browsers hold, must not be taken for the restored data's.
+        with transaction.atomic():
+            public_state.bump()
         self.stdout.write(self.style.SUCCESS(f"Restored from {path}."))
