@@ -206,7 +206,11 @@ class PublicResponseCache:
         entry = store.get(state.token, key) or _shared_get(state.token, key)
         if entry is not None:
             store.put(state.token, key, entry)
-            return entry.respond(request, state)
+            try:
+                return entry.respond(request, state)
+            except FileNotFoundError:
+                # A newer generation's download replaced it on disk: make the page afresh.
+                store.clear()
         response = self.get_response(request)
         if not getattr(response, "public_cacheable", False) or response.cookies:
             return response

@@ -418,3 +418,14 @@ def test_a_deploy_makes_a_new_public_state(demo):
     before = public_state.read()
     call_command("migrate", verbosity=0)  # every deploy runs it
     assert public_state.read().generation == before.generation + 1
+
+
+def test_a_kept_download_whose_file_has_gone_is_made_afresh(demo, settings, tmp_path):
+    settings.PUBLIC_CACHE_DIR = str(tmp_path)
+    settings.PUBLIC_CACHE_FILE_FROM_BYTES = 1000
+    settings.PUBLIC_STATE_CHECK_SECONDS = 3600
+    first = Client().get("/data/all-years.csv")
+    for path in tmp_path.iterdir():  # another worker, on a newer state, cleared it away
+        path.unlink()
+    again = Client().get("/data/all-years.csv")
+    assert again.status_code == 200 and content(again) == content(first)
