@@ -226,9 +226,20 @@ CONTENT_SECURITY_POLICY = {
 # With several app servers, a shared Redis (REDIS_URL) caches sessions for all of them; the
 # database stays the record, so a Redis restart only costs a lookup.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # A published revision's tables ({% cache %}) are kept in each worker's memory: they never
+    # change, and a page must not fail because a shared cache is down.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

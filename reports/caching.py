@@ -22,8 +22,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,9 +36,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 from . import public_state
 
@@ -47,6 +50,10 @@ CHUNK = 1024 * 1024
 #: Headers that belong to one response only.
 PERSONAL_HEADERS = {"set-cookie", "date", "etag", "last-modified", "content-length"}
 CACHE_CONTROL = "public, no-cache"
+#: Never public, so never looked up: /healthz must answer without the database.
+NEVER_PUBLIC = ("/healthz", "/admin/", "/manage/", "/account/")
+#: What this cache names its files on disk: `<token>-<key>` and its headers.
+FILE_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{40}(\.json)?")
 
 
 def public_cache(
@@ -122,10 +129,12 @@ def code_version() -> str:
     """A digest of the page templates and return templates this worker runs: a deploy changes
     it, so fragments kept in a shared cache across deploys are never a release's old layout."""
     digest = hashlib.sha256()
-    roots = [Path(settings.BASE_DIR) / "templates", *map(Path, settings.RETURN_TEMPLATE_DIRS)]
+    base = Path(settings.BASE_DIR)
+    roots = [base / "templates", base / "reports", base / "mappa_portal"]
+    roots += map(Path, settings.RETURN_TEMPLATE_DIRS)
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file():
+            if path.is_file() and path.suffix in {".py", ".html", ".toml", ".md", ".txt"}:
                 digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -182,8 +191,12 @@ def _personal(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     # The scheme and host too: HTTP is redirected and HSTS sent only over HTTPS, further down.
-    # get_host() refuses a host not allowed, as it would further down.
-    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # get_host() refuses a host not allowed, as it would further down. The query as parsed
+    # and sorted, and the host without its port, so that `?&&` or `:8080` are not new pages;
+    # the code version, so that a deploy never serves pages its code did not make.
+    host, _ = split_domain_port(request.get_host())
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    where = f"{code_version()}|{request.scheme}://{host}{request.path}?{query}"
     return hashlib.sha256(where.encode()).hexdigest()[:40]
 
 
@@ -197,12 +210,12 @@ class PublicResponseCache:
         if (
             not settings.PUBLIC_CACHE
             or request.method not in ("GET", "HEAD")
-            or request.path_info.startswith(settings.STATIC_URL)
+            or request.path_info.startswith((settings.STATIC_URL, *NEVER_PUBLIC))
             or _personal(request)
         ):
             return self.get_response(request)
-        state = public_state.watcher.current()
         key = _key(request)
+        state = public_state.watcher.current()
         entry = store.get(state.token, key) or _shared_get(state.token, key)
         if entry is not None:
             store.put(state.token, key, entry)
@@ -233,18 +246,23 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
         digest.update(body)
         return Entry(response.status_code, headers, f'"{digest.hexdigest()[:32]}"', len(body), body)
     folder = Path(settings.PUBLIC_CACHE_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
     size = 0
     parts: list[bytes] = []
     file = None
+    spill = True
     try:
         for chunk in _batched(response.streaming_content):
             digest.update(chunk)
             size += len(chunk)
-            if file is None and size > settings.PUBLIC_CACHE_FILE_FROM_BYTES:
-                file = tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False)  # noqa: SIM115
-                file.writelines(parts)
-                parts = []
+            if spill and file is None and size > settings.PUBLIC_CACHE_FILE_FROM_BYTES:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    file = tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False)  # noqa: SIM115
+                    file.writelines(parts)
+                    parts = []
+                except OSError:  # no room, or no folder to write: kept in memory instead
+                    logger.warning("Public cache folder not writable.", exc_info=True)
+                    spill, file = False, _discard(file)
             if file is not None:
                 file.write(chunk)
             else:
@@ -292,11 +310,20 @@ def _batched(chunks: Iterable[bytes]) -> Iterable[bytes]:
         yield b"".join(pending)
 
 
+def _discard(file: Any) -> None:
+    if file is not None:
+        file.close()
+        Path(file.name).unlink(missing_ok=True)
+
+
 def _remove_other_generations(folder: Path, token: str) -> None:
-    """Files of earlier generations: a worker still sending one keeps its open file."""
+    """This cache's files of other generations (a worker still sending one keeps its open
+    file; one that lags finds it gone and makes the page afresh); nothing else in the folder."""
     for path in folder.iterdir():
-        if not path.name.startswith((token, ".part-")):
+        if FILE_NAME.fullmatch(path.name) and not path.name.startswith(token):
             path.unlink(missing_ok=True)
+        elif path.name.startswith(".part-") and time.time() - path.stat().st_mtime > 3600:
+            path.unlink(missing_ok=True)  # left by a worker killed while writing it
 
 
 def _from_disk(token: str, key: str) -> Entry | None:

@@ -54,16 +54,14 @@ class YearText:
         return self.source_year is not None and self.source_year.pk == year.pk
 
 
+def public_text_for(year: ReportingYear) -> YearText:
+    """`text_for`, looked up once per public state (a new text makes a new one), for public
+    pages: every report of a year shows it. Never for editing: a worker may lag a second."""
+    return public_state.memo(("standard-text", year.start_year), lambda: text_for(year))
+
+
 def text_for(year: ReportingYear) -> YearText:
-    """The year's own text, else the latest earlier year's, else the portal's default.
-
-    Looked up once per public state (a new text makes a new one): every report of a year
-    shows it, so the first render of each after a publication need not read it again.
-    """
-    return public_state.memo(("standard-text", year.start_year), lambda: _text_for(year))
-
-
-def _text_for(year: ReportingYear) -> YearText:
+    """The year's own text, else the latest earlier year's, else the portal's default."""
     row = (
         StandardText.objects.filter(year__start_year__lte=year.start_year)
         .select_related("year")

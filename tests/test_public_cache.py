@@ -377,7 +377,8 @@ def test_postgresql_writes_the_csv_byte_for_byte_as_python_would(full_demo, nati
 def _redis(settings, url: str) -> None:
     settings.REDIS_URL = url
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
     }
 
 
@@ -429,3 +430,24 @@ def test_a_kept_download_whose_file_has_gone_is_made_afresh(demo, settings, tmp_
         path.unlink()
     again = Client().get("/data/all-years.csv")
     assert again.status_code == 200 and content(again) == content(first)
+
+
+def test_healthz_answers_without_the_database(db):
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get("/healthz").status_code == 200
+    assert len(queries) == 0
+
+
+def test_the_same_page_asked_for_in_other_spellings_is_kept_once(demo, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    client = Client()
+    for url in ("/areas/", "/areas/?", "/areas/?&&", "/areas/?&"):
+        assert client.get(url).status_code == 200
+    assert client.get("/areas/", HTTP_HOST="localhost:8080").status_code == 200
+    assert client.get("/areas/", HTTP_HOST="localhost").status_code == 200
+    assert len(caching.store._entries) == 2  # testserver and localhost
+
+
+def test_a_report_page_is_made_when_the_shared_cache_is_down(demo, settings):
+    _redis(settings, "redis://127.0.0.1:1/0")
+    assert Client().get("/reports/2010-11/kent/").status_code == 200

@@ -313,7 +313,7 @@ def _render_revision(
         ],
     }
     if not report.is_past_publication:  # a past publication shows its statistics only
-        texts = standard_text.text_for(report.year)
+        texts = standard_text.public_text_for(report.year)
         context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
         context["commentary"] = standard_text.render(texts.commentary, report.year)
     return render(request, "reports/report_detail.html", context)
