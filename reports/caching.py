@@ -39,7 +39,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, urlencode
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 
 from . import public_state
 
@@ -110,7 +110,10 @@ class Entry:
             last_modified = int(state.changed_at.timestamp())
             response["Last-Modified"] = http_date(last_modified)
         conditional = get_conditional_response(
-            request, etag=self.etag, last_modified=last_modified, response=response
+            _dated_exactly(request, last_modified),
+            etag=self.etag,
+            last_modified=last_modified,
+            response=response,
         )
         if conditional is not response:
             _close_files(response)
@@ -139,6 +142,18 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _dated_exactly(request: HttpRequest, last_modified: int | None) -> HttpRequest:
+    """The request, its If-Modified-Since ignored unless it is this state's Last-Modified.
+
+    Each state has its own Last-Modified; a cache may send another date (a response's `Date`,
+    or a newer page's from a server that lags), which says nothing about these bytes.
+    """
+    since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if since and (last_modified is None or parse_http_date_safe(since) != last_modified):
+        request.META.pop("HTTP_IF_MODIFIED_SINCE")
+    return request
+
+
 class Store:
     """This worker's kept responses for one generation: least recently used go first."""
 
@@ -162,6 +177,8 @@ class Store:
             if token != self._token:
                 self._entries.clear()
                 self._token, self._bytes = token, 0
+            if len(entry.body or b"") > settings.PUBLIC_CACHE_MAX_BYTES // 8:
+                return  # one large body would push out everything else
             old = self._entries.pop(key, None)
             self._bytes -= len(old.body or b"") if old else 0
             self._entries[key] = entry

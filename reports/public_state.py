@@ -76,12 +76,15 @@ def bump(*, only_if_due: bool = False) -> State:
     from .models import PublicState
 
     now = timezone.now()
+    second = now.replace(microsecond=0)
     with transaction.atomic():
-        row = PublicState.objects.select_for_update().filter(pk=1).first()
-        second = now.replace(microsecond=0)
-        if row is None:
-            row = PublicState(pk=1, generation=0, changed_at=second - ONE_SECOND)
-        elif only_if_due and not _from_row(row).due(now):
+        # The row first, if it is missing (a new or flushed database): two workers may try.
+        PublicState.objects.bulk_create(
+            [PublicState(pk=1, generation=0, token="", changed_at=second - ONE_SECOND)],
+            ignore_conflicts=True,
+        )
+        row = PublicState.objects.select_for_update().get(pk=1)
+        if only_if_due and row.generation and not _from_row(row).due(now):
             return _from_row(row)
         row.generation += 1
         row.token = secrets.token_hex(8)
@@ -143,20 +146,18 @@ class Watcher:
 #: This worker's view of the generation.
 watcher = Watcher()
 
-_memo: dict[object, object] = {}
-_memo_token = [""]
+_memo: dict[object, tuple[str, object]] = {}
 
 
 def memo(key: object, compute: Callable[[], object]) -> object:
     """`compute()`, worked out once per generation in this worker: for what only public changes
     can change (a year's standard text), shared by every page made in the generation."""
     token = watcher.current().token
-    if _memo_token[0] != token:
-        _memo.clear()
-        _memo_token[0] = token
-    if key not in _memo:
-        _memo[key] = compute()
-    return _memo[key]
+    kept = _memo.get(key)
+    if kept is None or kept[0] != token:
+        kept = (token, compute())
+        _memo[key] = kept  # one assignment: safe between threads
+    return kept[1]
 
 
 _batch: ContextVar[list[bool] | None] = ContextVar("public_state_batch", default=None)
@@ -183,8 +184,6 @@ def batch() -> Iterator[None]:
 
 
 def _changed(sender: type, **kwargs: object) -> None:
-    if kwargs.get("raw"):  # loaddata: a restore runs `migrate`, which bumps anyway
-        return
     pending = _batch.get()
     if pending is not None:
         pending[0] = True

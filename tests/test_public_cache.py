@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.http import http_date
 
 from reports import caching, exports, public_state, statistics, workflow
 from reports.figures import update_figures
@@ -451,3 +452,22 @@ def test_the_same_page_asked_for_in_other_spellings_is_kept_once(demo, settings)
 def test_a_report_page_is_made_when_the_shared_cache_is_down(demo, settings):
     _redis(settings, "redis://127.0.0.1:1/0")
     assert Client().get("/reports/2010-11/kent/").status_code == 200
+
+
+def test_if_modified_since_is_honoured_only_for_the_states_own_date(clock, demo):
+    clock.advance(5)
+    client = Client()
+    modified = client.get("/areas/")["Last-Modified"]
+    assert client.get("/areas/", HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    # A later date (a cache's Date, or a newer page's) says nothing about these bytes.
+    later = http_date(parsedate_to_datetime(modified).timestamp() + 3)
+    assert client.get("/areas/", HTTP_IF_MODIFIED_SINCE=later).status_code == 200
+
+
+def test_the_public_state_is_made_again_if_its_row_has_gone(demo):
+    from reports.models import PublicState
+
+    PublicState.objects.all().delete()
+    public_state.watcher.forget()
+    assert Client().get("/areas/").status_code == 200
+    assert PublicState.objects.get().generation == 1
