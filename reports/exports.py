@@ -190,20 +190,19 @@ def copy_csv(revisions: QuerySet[PublishedRevision]) -> Iterator[bytes]:
         if any(h[2] > 1 for h in heads)
         else ()
     )
-    revision_columns: list[list] = [[], [], [], [], [], []]
-    breaks: list[list] = [[], [], [], []]
-    for n, (pk, report_id, _, start_year, template_key, area) in enumerate(heads):
-        label = ReportingYear(start_year=start_year).label
-        values = (pk, n, label, safe_cell(area), template_key, first.get(report_id))
-        for column, value in zip(revision_columns, values, strict=True):
-            column.append(value)
-        for ref in break_cells(get_template(template_key), start_year):
-            for column, value in zip(breaks, (pk, ref.table, ref.row, ref.column), strict=True):
-                column.append(value)
-    markers = bool(first or breaks[0])
-    params = [*revision_columns, *_cell_arrays()]
+    revision_rows = [
+        (pk, n, ReportingYear(start_year=start).label, safe_cell(area), key, first.get(report_id))
+        for n, (pk, report_id, _, start, key, area) in enumerate(heads)
+    ]
+    break_rows = [
+        (pk, ref.table, ref.row, ref.column)
+        for pk, _, _, start, key, _ in heads
+        for ref in break_cells(get_template(key), start)
+    ]
+    markers = bool(first or break_rows)
+    params = [*_arrays(revision_rows, 6), *_cell_arrays()]
     if markers:
-        params += [*breaks, list(first.values())]
+        params += [*_arrays(break_rows, 4), list(first.values())]
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(_copy_sql(markers), params) as copy,
@@ -214,13 +213,17 @@ def copy_csv(revisions: QuerySet[PublishedRevision]) -> Iterator[bytes]:
 
 def _cell_arrays() -> list[list]:
     """Every template's cells with their place in report order and their decimal places."""
-    cells: list[list] = [[], [], [], [], [], []]
-    for template in all_templates().values():
-        for ref, position in template.positions.items():
-            values = (template.key, ref.table, ref.row, ref.column, position)
-            for column, value in zip(cells, (*values, template.decimals(ref)), strict=True):
-                column.append(value)
-    return cells
+    rows = [
+        (template.key, ref.table, ref.row, ref.column, position, template.decimals(ref))
+        for template in all_templates().values()
+        for ref, position in template.positions.items()
+    ]
+    return _arrays(rows, 6)
+
+
+def _arrays(rows: list[tuple], width: int) -> list[list]:
+    """Rows as one list per column, for PostgreSQL's `unnest` (empty lists for no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(width)]
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
