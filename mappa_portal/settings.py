@@ -261,6 +261,10 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Uploads (bulk imports): files above this size are refused with a message.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 10) * 1024 * 1024
+# Between preview and confirmation an upload waits here (private to the service's user), for
+# at most this long (reports/uploads.py).
+IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_CONFIRM_MINUTES = env_int("IMPORT_CONFIRM_MINUTES", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -21,3 +21,4 @@ WHITENOISE_AUTOREFRESH = True
 # bound itself is tested with a clock (tests/test_public_cache.py).
 PUBLIC_STATE_CHECK_SECONDS = 0.0
 PUBLIC_CACHE_DIR = tempfile.mkdtemp(prefix="mappa-public-cache-")
+IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="mappa-imports-")

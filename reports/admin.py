@@ -20,12 +20,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import drafts, workflow
-from .import_forms import FigureImportForm
+from .admin_imports import CheckedImportMixin
 from .models import (
     RELEASE_TIME,
     AnnualReport,
@@ -291,13 +290,12 @@ def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
 
 
 @admin.register(Figure)
-class FigureAdmin(ReadOnlyAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class FigureAdmin(ReadOnlyAdminMixin, CheckedImportMixin, admin.ModelAdmin):
     """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""
 
     # The import page offers both: figures for drafts, or past publications (published at once).
     resource_classes = [FigureResource, PastPublicationResource]
     formats = [CSV, XLSX]
-    import_form_class = FigureImportForm
     list_display = ["report", "table", "row", "column", "status", "value"]
     list_filter = ["report__year", "table", "status", "report__area"]
     list_select_related = ["report__area", "report__year"]

@@ -19,6 +19,14 @@ from .validation import check_figures, parse_cell
 FIGURE_COLUMNS = ("year", "area", "table", "row", "column", "value")
 #: Past publications say where each figure was published.
 SOURCE_COLUMNS = (*FIGURE_COLUMNS, "source")
+#: Checking stops after this many problems: a file that bad is fixed at its source, not line
+#: by line, and a page of every problem of a large file would help no one.
+MAX_PROBLEMS = 100
+#: Said after the problems when checking stopped at MAX_PROBLEMS.
+STOPPED = (
+    f"Checking stopped after {MAX_PROBLEMS} problems: fix these and import the file again "
+    "to see whether there are more."
+)
 
 
 class FigureImportError(Exception):
@@ -74,6 +82,9 @@ def parse_figures_csv(text: str, *, with_source: bool = False) -> list[ParsedRet
     returns: dict[tuple[int, int], ParsedReturn] = {}
     problems: list[str] = []
     for line, record in enumerate(reader, start=2):  # records, counted as tablib does
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(STOPPED)
+            break
         if None in record or any(record.get(name) is None for name in header):
             problems.append(f"Line {line}: expected {len(FIGURE_COLUMNS)} values.")
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,9 @@ from . import past_publications
 from .figures import write_figures
 from .imports import (
     FIGURE_COLUMNS,
+    MAX_PROBLEMS,
     SOURCE_COLUMNS,
+    STOPPED,
     FigureImportError,
     ParsedReturn,
     parse_figures_csv,
@@ -93,19 +96,29 @@ class FigureResource(resources.ModelResource):
         progress: Callable[[int], None] | None = None,
         *,
         diff: bool = True,
+        versions_seen: dict[str, int | None] | None = None,
+        versions_expected: dict[str, int | None] | None = None,
         **kwargs: Any,
     ) -> None:
         """`progress` is called once per row; `diff=False` skips each row's before and after.
 
         The admin's preview shows every row's change; the shell command prints only totals,
         and copying each figure (with its report) to compare is most of a row's cost.
+
+        A preview records in `versions_seen` the version of each report the file names
+        ("year|area": version, or None for a report not yet started); the confirmation passes
+        them back as `versions_expected`, and imports nothing if any report has changed since.
         """
         super().__init__(**kwargs)
+        self.versions_seen = versions_seen
+        self.versions_expected = versions_expected
         if not diff:
             self._meta = copy.copy(self._meta)  # the options are the class's: change a copy
             self._meta.skip_diff = True
         self.progress = progress
         self._line_problems: dict[int, list[str]] = {}
+        self._problem_count = 0
+        self._stopped = False
         self._parsed: dict[tuple[str, str], ParsedReturn] = {}
         self._reports: dict[tuple[str, str], AnnualReport] = {}
         self._existing: dict[tuple[int, CellRef], Figure] = {}
@@ -128,6 +141,8 @@ class FigureResource(resources.ModelResource):
         reports and what they hold are read in two queries, however many the file names.
         """
         self._line_problems = {}
+        self._problem_count = 0
+        self._stopped = False
         self._reported: set[int] = set()
         self._user = kwargs.get("user")
         if not dataset.headers:
@@ -145,6 +160,8 @@ class FigureResource(resources.ModelResource):
             return
         self._parsed = {(item.year.label, item.area.slug): item for item in parsed}
         reports = _reports_for(parsed)
+        if not self._check_versions(reports):
+            return
         held = _figures_of(reports.values())
         new: list[ParsedReturn] = []
         for key, item in self._parsed.items():
@@ -195,6 +212,29 @@ class FigureResource(resources.ModelResource):
                 figure.report = report  # the preview shows its year and area: no query per row
                 self._existing[(report.pk, ref)] = figure
                 self._before[(report.pk, ref)] = (figure.status, figure.value)
+
+    def _check_versions(self, reports: dict[tuple[str, str], AnnualReport]) -> bool:
+        """Record the versions a preview read, or check a confirmation's against them."""
+        now = {
+            "|".join(key): report.version if (report := reports.get(key)) else None
+            for key in self._parsed
+        }
+        if self.versions_seen is not None:
+            self.versions_seen.update(now)
+        expected = self.versions_expected
+        if expected is None:
+            return True
+        for key, item in self._parsed.items():
+            name = "|".join(key)
+            if name in expected and expected[name] == now[name]:
+                continue
+            what = "was started" if expected.get(name) is None else "was changed"
+            self._add_problem(
+                f"Line {min(item.lines.values())}: the {item.area} {item.year} report {what} "
+                "after the preview, so nothing was imported. Upload the file again to see what "
+                "it would change now."
+            )
+        return not self._line_problems
 
     def _check_past_publication(self, item: ParsedReturn, report: AnnualReport | None) -> None:
         first = min(item.lines.values())
@@ -270,8 +310,17 @@ class FigureResource(resources.ModelResource):
         """Rows are not saved one by one: `after_import` writes every report at once."""
 
     def _add_problem(self, message: str) -> None:
-        line = int(message.split(":", 1)[0].removeprefix("Line ").strip() or 0)
+        """Note a problem under its line (0: the file as a whole); stop at MAX_PROBLEMS."""
+        if self._stopped:
+            return
+        if message == STOPPED or self._problem_count >= MAX_PROBLEMS:
+            self._stopped = True
+            self._line_problems.setdefault(0, []).append(STOPPED)
+            return
+        head = message.split(":", 1)[0]
+        line = int(head.removeprefix("Line ")) if re.fullmatch(r"Line \d+", head) else 0
         self._line_problems.setdefault(line, []).append(message)
+        self._problem_count += 1
 
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         line = kwargs["row_number"] + 1  # row 1 is the line after the header

@@ -2,15 +2,14 @@
 
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 from tqdm import tqdm
 
 from reports.import_forms import check_import_file
 from reports.resources import FigureResource
+from reports.uploads import ImportRefused, read_dataset
 
 
 class Command(BaseCommand):
@@ -28,7 +27,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, path: Path, dry_run: bool = False, **options: Any) -> None:
-        file_format = XLSX() if path.suffix.lower() == ".xlsx" else CSV()
         try:
             with path.open("rb") as file:
                 check_import_file(path.name, path.stat().st_size, file.read(4096))
@@ -37,10 +35,11 @@ class Command(BaseCommand):
         except ValidationError as refused:
             raise CommandError(" ".join(refused.messages)) from None
         try:
-            data = path.read_bytes() if file_format.is_binary() else path.read_text("utf-8-sig")
-            dataset = file_format.create_dataset(data)
-        except (OSError, ValueError, KeyError, BadZipFile) as error:
+            dataset = read_dataset(path.name, path.read_bytes())
+        except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
+        except ImportRefused as refused:
+            raise CommandError(f"Nothing was imported. {refused}") from None
         with tqdm(
             total=len(dataset), unit="row", desc="Importing", disable=options["verbosity"] < 1
         ) as bar:
