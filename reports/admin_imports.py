@@ -49,11 +49,10 @@ class CheckedImportMixin(ImportExportMixin):
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
-        form = context.get("form")
-        if request.method == "POST" and not context.get("confirm_form") and form is not None:
-            # Refused, or unreadable: nothing can confirm it, so it does not wait.
-            upload = getattr(form, "cleaned_data", {}).get("import_file")
-            name = getattr(upload, "tmp_storage_name", None)
+        if request.method == "POST" and not context.get("confirm_form"):
+            # Refused, or unreadable: nothing can confirm it, so it does not wait. (The upload
+            # is named on the file object: a refusal removes it from the form's data.)
+            name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
             if name:
                 PrivateUploadStorage(name=name).remove()
         return response

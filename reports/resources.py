@@ -314,8 +314,9 @@ class FigureResource(resources.ModelResource):
         if self._stopped:
             return
         if message == STOPPED or self._problem_count >= MAX_PROBLEMS:
+            # Said with the last problem shown, so the preview lists it with the rows.
             self._stopped = True
-            self._line_problems.setdefault(0, []).append(STOPPED)
+            self._line_problems.setdefault(max(self._line_problems, default=0), []).append(STOPPED)
             return
         head = message.split(":", 1)[0]
         line = int(head.removeprefix("Line ")) if re.fullmatch(r"Line \d+", head) else 0
