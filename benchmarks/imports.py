@@ -6,14 +6,22 @@ rules as the forms, written with its history. Its time is reported as a ratio to
 own `COPY reports_figure (…) FROM STDIN` of the same cells into the same table, measured in the
 same run (never as a timed assertion): the floor for any writer of those rows.
 
+Hostile files (issue 14) are refused first, on the same data, each against its own floor:
+- a 9.6 MB CSV of 240,000 valid lines (more than every report could hold), against reading
+  the same file once with Python's csv module;
+- a 5 KB workbook whose sheet declares every cell (A1:XFD1048576), against reading the same
+  workbook declaring its true size; and within the issue's one second.
+
 Run with PostgreSQL (`make bench`, or DATABASE_URL=postgres://… python benchmarks/imports.py).
-It makes and drops its own database; exits non-zero if the ratio is above `MAX_RATIO`.
+It makes and drops its own database; exits non-zero if any ratio is above its limit.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import os
+import resource
 import statistics as stats
 import sys
 import tempfile
@@ -37,6 +45,11 @@ FIRST_YEAR = 2001
 RUNS = 5
 #: Issue 10: a bulk import may take at most this many times PostgreSQL's COPY of its cells.
 MAX_RATIO = 20
+#: Refusing a hostile file may take at most this many times its floor, and at most 1 s.
+MAX_REFUSAL_RATIO = 3
+MAX_REFUSAL_SECONDS = 1.0
+#: The 240,000-line CSV of issue 14.
+HOSTILE_LINES = 240_000
 #: Its own database, so that a test run on the same server at the same time is not disturbed.
 DATABASE_NAME = "mappa_bench_imports"
 
@@ -142,6 +155,68 @@ def copy_seconds(cells: dict[tuple[str, str], list[Cell]]) -> float:
     return seconds
 
 
+def refusal_seconds(path: Path) -> float:
+    """One refused `import_figures` run: the hostile file must be refused, never imported."""
+    from django.core.management import CommandError
+
+    from reports.models import Figure
+
+    start = time.perf_counter()
+    try:
+        call_command("import_figures", str(path), verbosity=0, stdout=io.StringIO())
+    except CommandError:
+        seconds = time.perf_counter() - start
+    else:
+        raise AssertionError(f"{path.name} was imported")
+    assert not Figure.objects.exists()
+    return seconds
+
+
+def csv_floor_seconds(path: Path) -> float:
+    """Reading the file once with Python's csv module, as any reader of it must."""
+    start = time.perf_counter()
+    rows = sum(1 for _ in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    seconds = time.perf_counter() - start
+    assert rows == HOSTILE_LINES + 1
+    return seconds
+
+
+def workbook_floor_seconds(data: bytes) -> float:
+    """Reading the same workbook, declaring its true size, within the import's bounds."""
+    from reports.uploads import read_xlsx
+
+    start = time.perf_counter()
+    assert len(read_xlsx(data)) == 1
+    return time.perf_counter() - start
+
+
+def hostile_refusals(folder: Path, year: str) -> list[tuple[str, float, float, float]]:
+    """(what, refused in s, floor in s, peak memory growth in MB) for each hostile file."""
+    from tests.factories import declared_size_workbook
+
+    hostile_csv = folder / "hostile.csv"
+    line = f"{year},kent,rso_breaches,rsos,number,1\n"
+    hostile_csv.write_text("year,area,table,row,column,value\n" + line * HOSTILE_LINES)
+    hostile_xlsx = folder / "hostile.xlsx"
+    hostile_xlsx.write_bytes(declared_size_workbook(year=year))
+    true_size = declared_size_workbook(dimension="A1:F2", year=year)
+    measured = []
+    files = (
+        (f"{HOSTILE_LINES:,}-line CSV", hostile_csv, lambda: csv_floor_seconds(hostile_csv)),
+        (
+            "workbook declaring A1:XFD1048576",
+            hostile_xlsx,
+            lambda: workbook_floor_seconds(true_size),
+        ),
+    )
+    for what, path, floor in files:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        refused = stats.median(refusal_seconds(path) for _ in range(RUNS))
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        measured.append((what, refused, stats.median(floor() for _ in range(RUNS)), grown))
+    return measured
+
+
 def main() -> int:
     if connection.vendor != "postgresql":
         print("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
@@ -152,6 +227,7 @@ def main() -> int:
         cells = report_cells()
         figures = sum(len(report) for report in cells.values())
         with tempfile.TemporaryDirectory() as folder:
+            refusals = hostile_refusals(Path(folder), next(iter(cells))[0])
             path = Path(folder) / "figures.csv"
             path.write_text(tidy_csv(cells), encoding="utf-8")
             imports, copies = [], []
@@ -167,10 +243,20 @@ def main() -> int:
         f"import_figures: {imported:.2f} s (median of {RUNS}); PostgreSQL COPY of the same "
         f"cells: {copied * 1000:.0f} ms; ratio {ratio:.1f}× (at most {MAX_RATIO}×)"
     )
-    if ratio > MAX_RATIO:
+    failed = ratio > MAX_RATIO
+    if failed:
         print(f"FAIL: the import takes more than {MAX_RATIO}× COPY", file=sys.stderr)
-        return 1
-    return 0
+    for what, refused, floor, grown in refusals:
+        print(
+            f"Refusing the {what}: {refused * 1000:.0f} ms (median of {RUNS}), "
+            f"{refused / floor:.1f}× its floor ({floor * 1000:.0f} ms; at most "
+            f"{MAX_REFUSAL_RATIO}× and {MAX_REFUSAL_SECONDS:.0f} s); peak memory grew "
+            f"{grown:.0f} MB"
+        )
+        if refused / floor > MAX_REFUSAL_RATIO or refused > MAX_REFUSAL_SECONDS:
+            print(f"FAIL: refusing the {what} takes too long", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

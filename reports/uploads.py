@@ -66,28 +66,28 @@ def read_csv(text: str, limit: int | None = None) -> Dataset:
     limit = row_limit() if limit is None else limit
     records = csv.reader(_lines(text))
     headers = next(records, None)
-    dataset = Dataset()
     if not headers:
-        return dataset
+        return Dataset()
     if len(headers) > MAX_COLUMNS:
         raise ImportRefused(
             f"The first line names {len(headers)} columns; an import has at most "
             f"{MAX_COLUMNS}: year, area, table, row, column, value and a marker or source."
         )
-    dataset.headers = headers
     width = len(headers)
+    rows: list[list[str]] = []
     for line, record in enumerate(records, start=2):
         if not record:
             continue
-        if len(dataset) >= limit:
+        if len(rows) >= limit:
             raise _too_many_rows(limit)
         if len(record) > width:
             raise ImportRefused(
                 f"Line {line} has {len(record)} values but the first line names {width} "
                 "columns. Check for a stray comma."
             )
-        dataset.append(record + [""] * (width - len(record)))
-    return dataset
+        rows.append(record + [""] * (width - len(record)))
+    # Made once all is read: a file refused part way costs no dataset.
+    return Dataset(*rows, headers=headers)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -126,20 +126,19 @@ def read_xlsx(data: bytes, limit: int | None = None) -> Dataset:
         header = list(next(values, ()))
         while header and header[-1] is None:
             header.pop()
-        dataset = Dataset()
         if not header:
-            return dataset
-        dataset.headers = header
+            return Dataset()
         width = len(header)
+        rows: list[list[Any]] = []
         for line, row in enumerate(values, start=2):
-            if len(dataset) >= limit:
+            if len(rows) >= limit:
                 raise _too_many_rows(limit)
             if any(value is not None for value in row[width:]):
                 raise ImportRefused(
                     f"Row {line} has values beyond the {width} columns the first row names."
                 )
-            dataset.append(list(row[:width]))
-        return dataset
+            rows.append(list(row[:width]))
+        return Dataset(*rows, headers=header)
     finally:
         book.close()
 

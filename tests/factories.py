@@ -124,3 +124,29 @@ def open_year(start_year: int = 2010, **fields: object) -> ReportingYear:
         setattr(year, name, value)
     year.save()
     return year
+
+
+def declared_size_workbook(dimension: str = "A1:XFD1048576", year: str = "2010-11") -> bytes:
+    """A valid two-row workbook whose sheet declares `dimension`: by default every cell of a
+    sheet, as the workbook that exhausted a worker did (issue 14). About 5 KB."""
+    import io
+    import re
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["year", "area", "table", "row", "column", "value"])
+    sheet.append([year, "kent", "restrictive_orders", "sopos", "number", 146])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source, target = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                declared = f'<dimension ref="{dimension}"/>'.encode()
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', declared, data)
+            out.writestr(item, data)
+    return target.getvalue()

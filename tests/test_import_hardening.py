@@ -23,7 +23,7 @@ from reports.models import AnnualReport, Figure
 from reports.returns import CellRef, CellValue
 from reports.uploads import row_limit
 from tests.conftest import signed_in
-from tests.factories import make_report, make_user, make_year, open_year
+from tests.factories import declared_size_workbook, make_report, make_user, make_year, open_year
 
 pytestmark = pytest.mark.django_db
 Status = AnnualReport.Status
@@ -79,31 +79,11 @@ def messages_of(response) -> list[str]:
 # --- 1. reading within bounds ---------------------------------------------------------------
 
 
-def hostile_workbook(dimension="A1:XFD1048576") -> bytes:
-    """A valid workbook of two rows whose sheet declares `dimension`, as the attack's did."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["year", "area", "table", "row", "column", "value"])
-    sheet.append(["2010-11", "kent", "restrictive_orders", "sopos", "number", 146])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    source, target = zipfile.ZipFile(buffer), io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(
-                    rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{dimension}"/>'.encode(), data
-                )
-            out.writestr(item, data)
-    return target.getvalue()
-
-
 def test_a_workbook_declaring_every_cell_of_a_sheet_is_refused_within_bounded_memory(
     staff, settings
 ):
     make_year(2010)
-    workbook = hostile_workbook()
+    workbook = declared_size_workbook()
     assert len(workbook) < 8_000  # the attack's file was 1.6 KB; this one is as small
     tracemalloc.start()
     try:
@@ -134,7 +114,7 @@ def test_a_workbook_with_a_stray_cell_far_down_is_refused_without_reading_every_
     with pytest.raises(CommandError, match="says it holds 1,048,576 rows"):
         call_command("import_figures", str(path), verbosity=0)
     stripped = tmp_path / "undeclared.xlsx"
-    stripped.write_bytes(hostile_workbook(dimension="A1"))
+    stripped.write_bytes(declared_size_workbook(dimension="A1"))
     call_command("import_figures", str(stripped), verbosity=0)  # A1 understates: still fine
     assert Figure.objects.get(table="restrictive_orders", row="sopos").value == 146
 
