@@ -118,6 +118,17 @@ class CheckedImportMixin(ImportExportMixin):
             )
         return self.process_result(result, request)
 
+    def add_success_message(self, result: Result, request: HttpRequest) -> None:
+        totals = result.totals
+        if totals["new"] + totals["update"] == 0:
+            messages.info(
+                request,
+                "Nothing was changed: every figure in the file is already held as it is "
+                f"({totals['skip']} in all).",
+            )
+        else:
+            super().add_success_message(result, request)
+
     def _import_confirmed(self, request: HttpRequest, confirmation: Confirmation) -> Result:
         formats = self.get_import_formats()
         resources = self.get_import_resource_classes(request)

@@ -375,3 +375,16 @@ def test_only_importers_can_confirm(db, staff):
     viewer.user_permissions.add(Permission.objects.get(codename="view_figure"))
     assert confirm(signed_in(viewer), form).status_code == 403
     assert not Figure.objects.filter(value=146).exists()
+
+
+def test_a_confirmation_that_changes_nothing_says_so_not_import_finished(staff):
+    make_year(2010)
+    line = "2010-11,kent,restrictive_orders,sopos,number,146\n"
+    confirm(staff, confirmation_of(upload(staff, HEADER + line)))
+    response = confirm(staff, confirmation_of(upload(staff, HEADER + line)))
+    shown = " ".join(messages_of(staff.get(response.url)))
+    assert (
+        "Nothing was changed: every figure in the file is already held as it is (1 in all)."
+        in shown
+    )
+    assert "Import finished" not in shown
