@@ -44,6 +44,7 @@ MAX_COLUMNS = 7
 MAX_UNZIPPED_RATIO = 10
 
 _NAME = re.compile(r"[0-9a-f]{32}")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _SALT = "reports.uploads.confirmation"
 
 
@@ -65,6 +66,15 @@ def read_csv(text: str, limit: int | None = None) -> Dataset:
     """
     limit = row_limit() if limit is None else limit
     records = csv.reader(_lines(text))
+    try:
+        return _records_dataset(records, limit)
+    except csv.Error as error:
+        raise ImportRefused(
+            f"Line {records.line_num} could not be read as CSV ({error}). Check its quotes."
+        ) from None
+
+
+def _records_dataset(records: Any, limit: int) -> Dataset:
     headers = next(records, None)
     if not headers:
         return Dataset()
@@ -75,12 +85,13 @@ def read_csv(text: str, limit: int | None = None) -> Dataset:
         )
     width = len(headers)
     rows: list[list[str]] = []
-    for line, record in enumerate(records, start=2):
+    for record in records:
         if not record:
             continue
         if len(rows) >= limit:
             raise _too_many_rows(limit)
         if len(record) > width:
+            line = len(rows) + 2  # records, as every check counts them
             raise ImportRefused(
                 f"Line {line} has {len(record)} values but the first line names {width} "
                 "columns. Check for a stray comma."
@@ -91,14 +102,11 @@ def read_csv(text: str, limit: int | None = None) -> Dataset:
 
 
 def _lines(text: str) -> Iterator[str]:
-    """The text's lines, one at a time: no copy of a large file (io.StringIO takes 4 bytes a
-    character), and nothing read past where reading stops."""
-    start, end = 0, len(text)
-    while start < end:
-        stop = text.find("\n", start)
-        stop = end if stop == -1 else stop + 1
-        yield text[start:stop]
-        start = stop
+    """The text's lines with their endings (\\n, \\r\\n or \\r, as a file opened with
+    newline="" gives them), one at a time: no copy of a large file, as io.StringIO would make
+    at 4 bytes a character, and nothing read past where reading stops."""
+    for line in _LINE.finditer(text):
+        yield line.group()
 
 
 def read_xlsx(data: bytes, limit: int | None = None) -> Dataset:

@@ -388,3 +388,21 @@ def test_a_confirmation_that_changes_nothing_says_so_not_import_finished(staff):
         in shown
     )
     assert "Import finished" not in shown
+
+
+def test_a_csv_that_cannot_be_parsed_names_its_line(tmp_path, db):
+    make_year(2010)
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER + "2010-11,kent,restrictive_orders,sopos,number,1" + "4" * 200_000)
+    with pytest.raises(CommandError, match="Line 2 could not be read as CSV"):
+        call_command("import_figures", str(path), verbosity=0)
+
+
+def test_old_mac_line_endings_read_as_lines(tmp_path, db):
+    make_year(2010)
+    path = tmp_path / "figures.csv"
+    path.write_bytes(
+        (HEADER + "2010-11,kent,restrictive_orders,sopos,number,146\n").replace("\n", "\r").encode()
+    )
+    call_command("import_figures", str(path), verbosity=0)
+    assert Figure.objects.get(table="restrictive_orders", row="sopos").value == 146
