@@ -143,6 +143,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a load balancer REMOTE_ADDR is the balancer's: the client is read through the trusted
+# proxies (mappa_portal/client_ip.py), for lockouts and password-reset limits alike.
+AXES_CLIENT_IP_CALLABLE = "mappa_portal.client_ip.client_ip"
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -200,6 +203,11 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# How many proxies in front of the service append to X-Forwarded-For and can be trusted:
+# 0 (direct), or 1 behind the documented load balancer (docs/deployment.md).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 if env_bool("BEHIND_TLS_PROXY", False):
     # Only when a trusted proxy terminates TLS and sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
