@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a kept public page is served before anything else runs (reports/caching.py).
     "reports.caching.PublicResponseCache",
+    # Back-office pages and anything a signed-in person sees: private, never stored.
+    "reports.middleware.PrivateResponses",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "reports.middleware.AdminContentSecurityPolicy",

@@ -1,8 +1,18 @@
 """Hardening, round two: what a request says about its client, its caching, and its limits."""
 
-import pytest
+import base64
+import hashlib
+import re
 
-from tests.factories import make_user
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from mappa_portal.inline_scripts import JS_ENABLED
+from reports.models import AnnualReport
+from tests.conftest import signed_in
+from tests.factories import make_report, make_user, open_year
+from tests.test_permission_matrix import all_patterns, build_url
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -74,3 +84,85 @@ def test_behind_the_proxy_the_client_is_the_address_the_proxy_appended(
         client, coordinator, PASSWORD, REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR="198.51.100.7"
     )
     assert fine.status_code == 302
+
+
+# --- Caching: back-office and signed-in responses are private and never stored -------------
+
+BACK_OFFICE = ("/admin/", "/manage/", "/account/")
+
+
+def never_stored(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives and "public" not in directives
+
+
+@pytest.fixture
+def published_kent():
+    year = open_year(2010, release_at=timezone.now() - timezone.timedelta(days=1))
+    make_report("kent", year=year, status=AnnualReport.Status.PUBLISHED)
+    make_report("essex", year=year, status=AnnualReport.Status.SUBMITTED)
+
+
+def urls(back_office: bool) -> list[str]:
+    found = [build_url(chain) for _, chain in all_patterns()]
+    return sorted({url for url in found if url.startswith(BACK_OFFICE) == back_office})
+
+
+def test_every_back_office_response_is_private_and_never_stored(published_kent):
+    people = [
+        None,
+        make_user("kim@kent.example.gov.uk", areas=("kent",)),
+        make_user("nat@justice.example.gov.uk", national=True, is_staff=True),
+    ]
+    stored = []
+    for url in urls(back_office=True):
+        for person in people:
+            client = Client() if person is None else signed_in(person)
+            for response in (client.get(url), client.post(url)):
+                if not never_stored(response):
+                    stored.append(
+                        f"{url} {person} {response.status_code}: {response.get('Cache-Control')}"
+                    )
+    assert stored == []
+
+
+def test_a_signed_in_person_reading_a_public_page_gets_it_private_and_never_stored(
+    published_kent, kent
+):
+    public = urls(back_office=False)
+    assert "/reports/2010-11/kent/" in public and "/" in public
+    stored = [
+        f"{url}: {response.get('Cache-Control')}"
+        for url in public
+        if not never_stored(response := kent.get(url))
+    ]
+    assert stored == []
+    assert "ETag" not in kent.get("/reports/2010-11/kent/")
+
+
+def test_anonymous_public_pages_keep_the_public_caches_headers(published_kent, client):
+    first = client.get("/reports/2010-11/kent/")
+    again = client.get("/reports/2010-11/kent/")
+    for response in (first, again):  # made afresh, then served from the cache
+        assert response["Cache-Control"] == "public, no-cache"
+        assert response["ETag"]
+
+
+def test_a_304_on_reload_leaves_the_pages_own_csp_which_allows_its_inline_script(
+    published_kent, client
+):
+    page = client.get("/reports/2010-11/kent/")
+    reload = client.get("/reports/2010-11/kent/", HTTP_IF_NONE_MATCH=page["ETag"])
+    assert reload.status_code == 304
+    # A 304 updates the kept response's headers: any CSP it carries must be the page's own.
+    assert (
+        reload.get("Content-Security-Policy", page["Content-Security-Policy"])
+        == (page["Content-Security-Policy"])
+    )
+    policy = reload.get("Content-Security-Policy", page["Content-Security-Policy"])
+    [script] = re.findall(r"<script>(.*?)</script>", page.content.decode(), re.S)
+    assert script == JS_ENABLED
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert f"'sha256-{digest}'" in script_src.split()
+    assert "nonce" not in policy
