@@ -149,6 +149,11 @@ AXES_VERBOSE = False
 # proxies (mappa_portal/client_ip.py), for lockouts and password-reset limits alike.
 AXES_CLIENT_IP_CALLABLE = "mappa_portal.client_ip.client_ip"
 
+# Password reset links asked for, per hour: for one email address (whether or not it has an
+# account), and from one client address. Counted in the cache (reports/rate_limits.py).
+PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 3)
+PASSWORD_RESETS_PER_CLIENT = env_int("PASSWORD_RESETS_PER_CLIENT", 10)
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"

@@ -5,6 +5,7 @@ import hashlib
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
@@ -166,3 +167,55 @@ def test_a_304_on_reload_leaves_the_pages_own_csp_which_allows_its_inline_script
     script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
     assert f"'sha256-{digest}'" in script_src.split()
     assert "nonce" not in policy
+
+
+# --- Password reset: limited per address and per client, revealing nothing -----------------
+
+TOO_MANY = "You have asked for too many password reset links."
+
+
+def ask_reset(client, email, **headers):
+    return client.post("/account/password-reset/", {"email": email}, **headers)
+
+
+def without_tokens(response, email) -> str:
+    html = response.content.decode().replace(email, "EMAIL")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_past_three_resets_for_one_address_in_an_hour_nothing_is_sent(client, coordinator):
+    for _ in range(3):
+        assert ask_reset(client, coordinator.email)["Location"] == "/account/password-reset/sent/"
+    assert len(mail.outbox) == 3
+    refused = ask_reset(client, coordinator.email.upper())  # the same address, however spelt
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "There is a problem" in html and TOO_MANY in html
+    assert len(mail.outbox) == 3
+
+
+def test_the_reset_limit_says_the_same_whether_or_not_the_address_has_an_account(
+    client, coordinator
+):
+    unknown = "nobody@kent.example.gov.uk"
+    for _ in range(3):
+        ask_reset(client, coordinator.email)
+        ask_reset(client, unknown)
+    for_account, for_nobody = ask_reset(client, coordinator.email), ask_reset(client, unknown)
+    assert for_account.status_code == for_nobody.status_code == 429
+    assert without_tokens(for_account, coordinator.email) == without_tokens(for_nobody, unknown)
+    assert len(mail.outbox) == 3
+
+
+def test_one_client_asking_for_many_addresses_is_limited_but_not_its_neighbours(
+    client, coordinator, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    sender = {"REMOTE_ADDR": BALANCER, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    for n in range(10):
+        assert ask_reset(client, f"someone{n}@example.gov.uk", **sender).status_code == 302
+    assert ask_reset(client, coordinator.email, **sender).status_code == 429
+    assert mail.outbox == []
+    neighbour = {"REMOTE_ADDR": BALANCER, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert ask_reset(client, coordinator.email, **neighbour).status_code == 302
+    assert len(mail.outbox) == 1
