@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mappa_portal.inline_scripts import JS_ENABLED
@@ -178,8 +180,10 @@ def ask_reset(client, email, **headers):
     return client.post("/account/password-reset/", {"email": email}, **headers)
 
 
-def without_tokens(response, email) -> str:
-    html = response.content.decode().replace(email, "EMAIL")
+def without_tokens(response, email: str) -> str:
+    """The page, its CSRF token (masked afresh each time) and `email` left out."""
+    html = response.content.decode()
+    html = html.replace(email, "EMAIL") if email else html
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
@@ -219,3 +223,29 @@ def test_one_client_asking_for_many_addresses_is_limited_but_not_its_neighbours(
     neighbour = {"REMOTE_ADDR": BALANCER, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
     assert ask_reset(client, coordinator.email, **neighbour).status_code == 302
     assert len(mail.outbox) == 1
+
+
+# --- Another area's report: refused alike whether or not it exists ---------------------------
+
+
+def query_shapes(queries) -> list[str]:
+    """The SQL run, its values and savepoint names masked (the session expiry changes)."""
+    return [re.sub(r"'[^']*'|\d+", "?", query["sql"]) for query in queries]
+
+
+@pytest.mark.parametrize(
+    "page", ["", "check/", "history/", "introduction/", "signatories/", "tables/rso_breaches/"]
+)
+def test_another_areas_report_is_refused_with_the_same_queries_whether_or_not_it_exists(
+    other, page
+):
+    year = open_year(2025)
+    url = f"/manage/reports/{year.label}/kent/{page}"
+    with CaptureQueriesContext(connection) as before:
+        missing = other.get(url)
+    make_report("kent", year=year, status=AnnualReport.Status.DRAFT)
+    with CaptureQueriesContext(connection) as after:
+        existing = other.get(url)
+    assert missing.status_code == existing.status_code == 404
+    assert without_tokens(missing, "") == without_tokens(existing, "")
+    assert query_shapes(before.captured_queries) == query_shapes(after.captured_queries)
