@@ -2,7 +2,8 @@
 
 Workflow moves made here go through `workflow.perform`, with the same rules as the review page.
 Figures, revisions, the timeline and the history are read-only here: figures change only
-through the checked return or the checked import.
+through the checked return or the checked import. Nobody, superusers included, deletes a report,
+a revision or a figure here.
 """
 
 from __future__ import annotations
@@ -224,6 +225,11 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
         if obj is not None and obj.status == AnnualReport.Status.PUBLISHED:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
+        # Not even for a superuser: a report (its figures, its timeline) ends only through the
+        # workflow. This also takes away the bulk "Delete selected" action.
+        return False
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None

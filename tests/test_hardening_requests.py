@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mappa_portal.inline_scripts import JS_ENABLED
-from reports.models import AnnualReport
+from reports.models import AnnualReport, Figure, PublishedRevision
 from tests.conftest import signed_in
 from tests.factories import make_report, make_user, open_year
 from tests.test_permission_matrix import all_patterns, build_url
@@ -249,3 +249,52 @@ def test_another_areas_report_is_refused_with_the_same_queries_whether_or_not_it
     assert missing.status_code == existing.status_code == 404
     assert without_tokens(missing, "") == without_tokens(existing, "")
     assert query_shapes(before.captured_queries) == query_shapes(after.captured_queries)
+
+
+# --- The admin deletes no report, revision or figure, not even for a superuser ---------------
+
+
+@pytest.fixture
+def superuser_client(db):
+    return signed_in(make_user("root@justice.example.gov.uk", is_staff=True, is_superuser=True))
+
+
+@pytest.mark.parametrize(
+    ("model", "status"),
+    [
+        ("annualreport", AnnualReport.Status.DRAFT),
+        ("annualreport", AnnualReport.Status.SUBMITTED),
+        ("publishedrevision", AnnualReport.Status.PUBLISHED),
+        ("figure", AnnualReport.Status.SUBMITTED),
+    ],
+)
+def test_a_superuser_cannot_delete_reports_revisions_or_figures_in_the_admin(
+    superuser_client, model, status
+):
+    report = make_report("kent", year=open_year(2025), status=status)
+    obj = {
+        "annualreport": report,
+        "publishedrevision": report.revisions.first(),
+        "figure": report.figures.first(),
+    }[model]
+    counts = lambda: (  # noqa: E731
+        AnnualReport.objects.count(),
+        PublishedRevision.objects.count(),
+        Figure.objects.count(),
+    )
+    before = counts()
+    changelist = f"/admin/reports/{model}/"
+
+    page = superuser_client.get(changelist)
+    assert page.status_code == 200
+    assert 'value="delete_selected"' not in page.content.decode()
+    assert superuser_client.get(f"{changelist}{obj.pk}/delete/").status_code == 403
+    assert (
+        superuser_client.post(f"{changelist}{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    bulk = superuser_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    )
+    assert bulk.status_code in (200, 302)
+    assert counts() == before
+    assert AnnualReport.objects.get(pk=report.pk).status == status
