@@ -298,3 +298,28 @@ def test_a_superuser_cannot_delete_reports_revisions_or_figures_in_the_admin(
     assert bulk.status_code in (200, 302)
     assert counts() == before
     assert AnnualReport.objects.get(pk=report.pk).status == status
+
+
+# --- /healthz answers plain HTTP, as a load balancer's check asks it --------------------------
+
+
+@pytest.fixture
+def production_redirects(settings):
+    """Production's HTTPS settings, behind the TLS proxy (tests run with the redirect off)."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    return Client()  # a new client loads the middleware with these settings
+
+
+def test_the_health_check_answers_plain_http_while_pages_are_redirected_to_https(
+    production_redirects, db
+):
+    health = production_redirects.get("/healthz", REMOTE_ADDR=BALANCER)
+    assert health.status_code == 200
+    assert health.content == b"ok"
+    for path in ("/", "/manage/", "/healthz/", "/healthzz"):
+        page = production_redirects.get(path)
+        assert page.status_code == 301, path
+        assert page["Location"] == f"https://testserver{path}"
+    secure = production_redirects.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
+    assert secure.status_code == 200
