@@ -5,6 +5,7 @@ import hashlib
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mappa_portal.inline_scripts import JS_ENABLED
-from reports.models import AnnualReport, Figure, PublishedRevision
+from reports import workflow
+from reports.models import AnnualReport, Figure, PublishedRevision, ReportEvent
 from tests.conftest import signed_in
 from tests.factories import make_report, make_user, open_year
 from tests.test_permission_matrix import all_patterns, build_url
@@ -295,7 +297,8 @@ def test_a_superuser_cannot_delete_reports_revisions_or_figures_in_the_admin(
     bulk = superuser_client.post(
         changelist, {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
     )
-    assert bulk.status_code in (200, 302)
+    assert bulk.status_code == 403
+    assert "You do not have permission to do this: “Delete selected" in bulk.content.decode()
     assert counts() == before
     assert AnnualReport.objects.get(pk=report.pk).status == status
 
@@ -323,3 +326,98 @@ def test_the_health_check_answers_plain_http_while_pages_are_redirected_to_https
         assert page["Location"] == f"https://testserver{path}"
     secure = production_redirects.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
     assert secure.status_code == 200
+
+
+# --- Staff who may only look are offered no move they cannot make ----------------------------
+
+
+@pytest.fixture
+def view_only_staff(db):
+    """A member of staff who may read everything in the admin, and change nothing."""
+    user = make_user("viewer@justice.example.gov.uk", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="reports", codename__startswith="view_")
+    )
+    return user
+
+
+@pytest.fixture
+def national_staff(db):
+    user = make_user("nat@justice.example.gov.uk", national=True, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    return user
+
+
+def test_view_only_staff_are_not_offered_the_workflow_actions_in_the_admin(
+    view_only_staff, national_staff
+):
+    make_report("kent", year=open_year(2025), status=AnnualReport.Status.SUBMITTED)
+    looking = signed_in(view_only_staff).get("/admin/reports/annualreport/").content.decode()
+    reviewing = signed_in(national_staff).get("/admin/reports/annualreport/").content.decode()
+    for offer in ('value="approve"', 'value="publish"', "Review, return or reopen"):
+        assert offer not in looking
+        assert offer in reviewing
+    assert 'value="export_figures_csv"' in looking  # reading is theirs
+
+    years = signed_in(view_only_staff).get("/admin/reports/reportingyear/").content.decode()
+    assert 'value="open_years"' not in years and 'value="close_years"' not in years
+
+
+@pytest.mark.parametrize(
+    ("action", "description"),
+    [
+        ("approve", "Approve the selected submitted reports"),
+        ("publish", "Publish the selected approved reports"),
+    ],
+)
+def test_view_only_staff_posting_a_workflow_action_anyway_are_told_they_lack_the_permission(
+    view_only_staff, action, description
+):
+    report = make_report("kent", year=open_year(2025), status=AnnualReport.Status.SUBMITTED)
+    response = signed_in(view_only_staff).post(
+        "/admin/reports/annualreport/", {"action": action, "_selected_action": [report.pk]}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert f"You do not have permission to do this: “{description}”." in html
+    assert "it is submitted" not in html
+    report.refresh_from_db()
+    assert report.status == AnnualReport.Status.SUBMITTED
+    assert not ReportEvent.objects.filter(report=report).exists()
+
+
+def test_view_only_staff_cannot_open_or_close_years_from_the_admin(view_only_staff):
+    year = open_year(2025)
+    response = signed_in(view_only_staff).post(
+        "/admin/reports/reportingyear/", {"action": "close_years", "_selected_action": [year.pk]}
+    )
+    assert response.status_code == 403
+    assert "Close the selected years for reports" in response.content.decode()
+    year.refresh_from_db()
+    assert year.is_open
+
+
+def test_the_national_team_submitting_an_areas_report_is_told_it_is_not_theirs(national):
+    report = make_report("kent", year=open_year(2025), status=AnnualReport.Status.DRAFT)
+    check = f"/manage/reports/{report.year.label}/kent/check/"
+    page = national.get(check).content.decode()
+    assert "Submit the report" not in page
+    response = national.post(check, {"version": report.version})
+    assert response.status_code == 403
+    assert "You do not have permission to do this: “Submit” is for the area" in (
+        response.content.decode()
+    )
+    report.refresh_from_db()
+    assert report.status == AnnualReport.Status.DRAFT
+
+
+def test_a_move_made_by_someone_whose_role_it_is_not_is_refused_for_that_reason(
+    kent_coordinator,
+):
+    report = make_report("kent", year=open_year(2025), status=AnnualReport.Status.SUBMITTED)
+    with pytest.raises(workflow.NotPermitted) as refused:
+        workflow.perform(report, "approve", kent_coordinator, report.version)
+    assert str(refused.value) == (
+        "You do not have permission to do this: “Approve” is for the national team, "
+        "with the permission to review reports."
+    )
