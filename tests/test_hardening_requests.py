@@ -1,4 +1,6 @@
-"""Hardening, round two: what a request says about its client, its caching, and its limits."""
+"""Hardening, round two: lockouts behind the load balancer, caching headers, password reset
+limits, refusals that reveal nothing, an admin that deletes nothing, /healthz over plain HTTP,
+and workflow moves offered only to those who may make them."""
 
 import base64
 import hashlib
@@ -236,7 +238,8 @@ def query_shapes(queries) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "page", ["", "check/", "history/", "introduction/", "signatories/", "tables/rso_breaches/"]
+    "page",
+    ["", "start/", "check/", "history/", "introduction/", "signatories/", "tables/rso_breaches/"],
 )
 def test_another_areas_report_is_refused_with_the_same_queries_whether_or_not_it_exists(
     other, page
