@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a kept public page is served before anything else runs (reports/caching.py).
     "reports.caching.PublicResponseCache",
+    # Back-office pages and anything a signed-in person sees: private, never stored.
+    "reports.middleware.PrivateResponses",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "reports.middleware.AdminContentSecurityPolicy",
@@ -143,6 +145,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a load balancer REMOTE_ADDR is the balancer's: the client is read through the trusted
+# proxies (mappa_portal/client_ip.py), for lockouts and password-reset limits alike.
+AXES_CLIENT_IP_CALLABLE = "mappa_portal.client_ip.client_ip"
+
+# Password reset links asked for, per hour: for one email address (whether or not it has an
+# account), and from one client address. Counted in the cache (reports/rate_limits.py).
+PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 3)
+PASSWORD_RESETS_PER_CLIENT = env_int("PASSWORD_RESETS_PER_CLIENT", 10)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -197,9 +207,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer checks health over plain HTTP: a redirect would fail the check.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# How many proxies in front of the service append to X-Forwarded-For and can be trusted:
+# 0 (direct), or 1 behind the documented load balancer (docs/deployment.md).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 if env_bool("BEHIND_TLS_PROXY", False):
     # Only when a trusted proxy terminates TLS and sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

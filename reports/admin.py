@@ -2,7 +2,8 @@
 
 Workflow moves made here go through `workflow.perform`, with the same rules as the review page.
 Figures, revisions, the timeline and the history are read-only here: figures change only
-through the checked return or the checked import.
+through the checked return or the checked import. Nobody, superusers included, deletes a report,
+a revision or a figure here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import model_format_dict
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -23,7 +25,7 @@ from django.utils.html import format_html
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import drafts, workflow
+from . import access, drafts, workflow
 from .admin_imports import CheckedImportMixin
 from .models import (
     RELEASE_TIME,
@@ -38,6 +40,28 @@ from .models import (
     StandardText,
 )
 from .resources import FigureResource, PastPublicationResource
+
+
+class RefuseUnpermittedActions:
+    """Each action is offered only to those with the permission it names; one posted anyway is
+    refused with a 403 that says so (Django would say only "No action selected")."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        name = request.POST.get("action") if request.method == "POST" else None
+        declared = self._declared_actions()
+        if name in declared and name not in self.get_actions(request):
+            description = getattr(declared[name], "short_description", name.replace("_", " "))
+            description = str(description) % model_format_dict(self.opts)
+            raise PermissionDenied(f"You do not have permission to do this: “{description}”.")
+        return super().changelist_view(request, extra_context)
+
+    def _declared_actions(self) -> dict[str, Any]:
+        """Every action of this page (the site's too), whoever may run it."""
+        declared = dict(self.admin_site.actions)
+        for action in self.actions or []:
+            func = getattr(self, action) if isinstance(action, str) else action
+            declared[func.__name__] = func
+        return declared
 
 
 class ReadOnlyAdminMixin:
@@ -65,7 +89,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     list_display = ["name", "nation", "strapline"]
     list_filter = ["nation"]
     search_fields = ["name"]
@@ -122,7 +146,7 @@ class ReportingYearForm(forms.ModelForm):
 
 
 @admin.register(ReportingYear)
-class ReportingYearAdmin(admin.ModelAdmin):
+class ReportingYearAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     form = ReportingYearForm
 
     def save_model(self, request: HttpRequest, obj: ReportingYear, form: Any, change: bool) -> None:
@@ -134,19 +158,19 @@ class ReportingYearAdmin(admin.ModelAdmin):
     list_filter = ["is_open"]
     actions = ["open_years", "close_years"]
 
-    @admin.action(description="Open the selected years for reports")
+    @admin.action(description="Open the selected years for reports", permissions=["change"])
     def open_years(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(is_open=True)
         self.message_user(request, f"{count} year{'s' if count != 1 else ''} opened.")
 
-    @admin.action(description="Close the selected years for reports")
+    @admin.action(description="Close the selected years for reports", permissions=["change"])
     def close_years(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(is_open=False)
         self.message_user(request, f"{count} year{'s' if count != 1 else ''} closed.")
 
 
 @admin.register(AreaCoordinator)
-class AreaCoordinatorAdmin(admin.ModelAdmin):
+class AreaCoordinatorAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     """Which users coordinate which areas."""
 
     list_display = ["user", "area"]
@@ -169,7 +193,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(RefuseUnpermittedActions, UserAdmin):
     """Users with the areas they coordinate."""
 
     inlines = [AreaCoordinatorInline]
@@ -204,7 +228,7 @@ class RevisionInline(ReadOnlyInline):
 
 
 @admin.register(AnnualReport)
-class AnnualReportAdmin(SimpleHistoryAdmin):
+class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
     list_display = ["area", "year", "status", "is_past_publication", "updated_at", "review_link"]
     list_filter = ["year", "status", "is_past_publication", "area__nation", "area"]
     search_fields = ["area__name"]
@@ -224,6 +248,11 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
+        # Not even for a superuser: a report (its figures, its timeline) ends only through the
+        # workflow. This also takes away the bulk "Delete selected" action.
+        return False
+
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
@@ -232,16 +261,29 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
             raise PermissionDenied("Old versions of a report cannot be restored.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        """Whether the person may make workflow moves: the national team's review permission."""
+        return access.is_national_admin(request.user)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # The link to the review page only for those who may review: it is a 404 for the rest.
+        shown = list(super().get_list_display(request))
+        return (
+            shown
+            if self.has_review_permission(request)
+            else [name for name in shown if name != "review_link"]
+        )
+
     @admin.display(description="Review")
     def review_link(self, report: AnnualReport) -> str:
         url = reverse("manage:review", kwargs={"year": report.year.label, "area": report.area.slug})
         return format_html('<a href="{}">Review, return or reopen</a>', url)
 
-    @admin.action(description="Approve the selected submitted reports")
+    @admin.action(description="Approve the selected submitted reports", permissions=["review"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._perform(request, queryset, "approve")
 
-    @admin.action(description="Publish the selected approved reports")
+    @admin.action(description="Publish the selected approved reports", permissions=["review"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._perform(request, queryset, "publish")
 
@@ -268,7 +310,7 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PublishedRevision)
-class PublishedRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublishedRevisionAdmin(RefuseUnpermittedActions, ReadOnlyAdminMixin, admin.ModelAdmin):
     """What was published: read-only."""
 
     list_display = ["report", "number", "published_at", "reason"]
@@ -290,7 +332,9 @@ def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
 
 
 @admin.register(Figure)
-class FigureAdmin(ReadOnlyAdminMixin, CheckedImportMixin, admin.ModelAdmin):
+class FigureAdmin(
+    RefuseUnpermittedActions, ReadOnlyAdminMixin, CheckedImportMixin, admin.ModelAdmin
+):
     """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""
 
     # The import page offers both: figures for drafts, or past publications (published at once).
@@ -313,7 +357,7 @@ class FigureAdmin(ReadOnlyAdminMixin, CheckedImportMixin, admin.ModelAdmin):
 
 
 @admin.register(StandardText)
-class StandardTextAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class StandardTextAdmin(RefuseUnpermittedActions, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Each year's standard text, read-only here: it is written, with its checks, on its own
     page (/manage/standard-text/)."""
 

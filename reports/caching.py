@@ -200,7 +200,7 @@ class Store:
 store = Store()
 
 
-def _personal(request: HttpRequest) -> bool:
+def personal(request: HttpRequest) -> bool:
     """Might the page differ for this request: signed in, or a message waiting to be shown."""
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
@@ -228,7 +228,7 @@ class PublicResponseCache:
             not settings.PUBLIC_CACHE
             or request.method not in ("GET", "HEAD")
             or request.path_info.startswith((settings.STATIC_URL, *NEVER_PUBLIC))
-            or _personal(request)
+            or personal(request)
         ):
             return self.get_response(request)
         key = _key(request)

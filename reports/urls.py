@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import manage, public, review, standard_texts
+from .views import accounts, manage, public, review, standard_texts
 
 register_converter(YearLabelConverter, "year")
 
@@ -77,7 +77,7 @@ account_patterns = [
     ),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        accounts.PasswordResetView.as_view(
             success_url=reverse_lazy("accounts:password-reset-sent"),
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",

@@ -68,6 +68,10 @@ class TransitionRefused(Exception):
     """The move is not allowed: wrong role, wrong status, or the report is not ready."""
 
 
+class NotPermitted(TransitionRefused):
+    """The move is not the person's to make, whatever the report's status."""
+
+
 @dataclass
 class Readiness:
     """What stands between a report and its submission."""
@@ -116,14 +120,31 @@ def previous_published(report: AnnualReport) -> PublishedRevision | None:
     )
 
 
+def permitted(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
+    """Whether `action` on `report` is ever `user`'s to make: the area's coordinators submit,
+    the national team (the review permission) makes the other moves."""
+    if TRANSITIONS[action].role == COORDINATOR:
+        return access.can_edit_area(user, report.area)
+    return access.is_national_admin(user)
+
+
+def not_permitted_message(action: str) -> str:
+    """What a person is told when `action` is not theirs to make."""
+    transition = TRANSITIONS[action]
+    who = (
+        "the area's coordinators"
+        if transition.role == COORDINATOR
+        else "the national team, with the permission to review reports"
+    )
+    return f"You do not have permission to do this: “{transition.label}” is for {who}."
+
+
 def allowed(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
     """Whether `user` may make `action` on `report` now."""
     transition = TRANSITIONS[action]
-    if report.status not in transition.sources:
+    if report.status not in transition.sources or not permitted(report, action, user):
         return False
-    if transition.role == COORDINATOR:
-        return access.can_edit_area(user, report.area) and accepts_changes(report)
-    return access.is_national_admin(user)
+    return transition.role != COORDINATOR or accepts_changes(report)
 
 
 def allowed_actions(report: AnnualReport, user: AbstractBaseUser) -> list[Transition]:
@@ -142,6 +163,8 @@ def perform(
     if action not in TRANSITIONS:
         raise TransitionRefused(f"There is no action “{action}”.")
     transition = TRANSITIONS[action]
+    if not permitted(report, action, user):
+        raise NotPermitted(not_permitted_message(action))
     if not allowed(report, action, user):
         raise TransitionRefused(
             f"You cannot {transition.label.lower()} this report: it is "

@@ -87,7 +87,8 @@ EXPECTED = {
     "manage:dashboard": [(SIGN_IN, SIGN_IN), (200, 405), (200, 405), (200, 405)],
     "manage:start": [(SIGN_IN, SIGN_IN), (404, 404), (302, 302), (404, 404)],
     "manage:overview": [(SIGN_IN, SIGN_IN), (404, 405), (200, 405), (200, 405)],
-    "manage:check": [(SIGN_IN, SIGN_IN), (404, 404), (200, 200), (200, 302)],
+    # The national team reads the report; submitting it is not theirs (403, saying so).
+    "manage:check": [(SIGN_IN, SIGN_IN), (404, 404), (200, 200), (200, 403)],
     "manage:history": [(SIGN_IN, SIGN_IN), (404, 405), (200, 405), (200, 405)],
     "manage:review": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:act": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -386,6 +387,8 @@ def check_answers(request: HttpRequest, year: str, area: str) -> HttpResponse:
         needs_explanation=bool(state.warnings),
     )
     if request.method == "POST":
+        if not workflow.permitted(report, "submit", request.user):
+            raise PermissionDenied(workflow.not_permitted_message("submit"))
         if not can_submit:
             messages.error(request, "You cannot submit this report now.")
             return redirect(report_url("manage:overview", report))
