@@ -15,7 +15,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from reports import returns
-from tests.factories import get_area, make_report, make_year
+from reports.imports import FigureImportError, parse_figures_csv
+from reports.models import AnnualReport
+from reports.returns import CellRef, CellValue
+from tests.factories import get_area, make_report, make_year, open_year
 
 TEMPLATES_DIR = Path(returns.__file__).resolve().parent / "templates"
 
@@ -89,3 +92,56 @@ def test_csv_downloads_defuse_formula_like_text_with_the_spreadsheet_definition(
         assert looks_like_formula(start + "1")
         assert safe_cell(start + "1") == "'" + start + "1"
     assert not looks_like_formula("Kent") and not looks_like_formula(3)
+
+
+# --- Thousands separators only in their places ----------------------------------------------
+
+COMMA_SLIPS = ["1,2,3", "12,34", ",123", "1,,234", "1234,567", "123,", "1.2,3"]
+RSOS = CellRef("rso_breaches", "rsos", "number")
+
+
+@pytest.fixture
+def draft(db):
+    return make_report("kent", year=open_year(2010), status=AnnualReport.Status.DRAFT, figures={})
+
+
+def post_rsos(client, draft, entered: str):
+    return client.post(
+        "/manage/reports/2010-11/kent/tables/rso_breaches/",
+        {"version": draft.version, "cell__rsos__number": entered},
+    )
+
+
+@pytest.mark.parametrize("entered", COMMA_SLIPS)
+def test_a_comma_out_of_place_is_refused_on_the_table_form(kent, draft, entered):
+    response = post_rsos(kent, draft, entered)
+    assert response.status_code == 200
+    assert (
+        f"RSOs cautioned or convicted: “{entered}” has a comma out of place: commas can "
+        "only separate thousands, as in 1,234 or 12,345, or leave them out. Enter a whole "
+        "number, [x] if not available or [c] if withheld."
+    ) in response.content.decode()
+    assert RSOS not in draft.cell_values()
+
+
+@pytest.mark.parametrize(("entered", "number"), [("1,234", 1234), ("999,999", 999999)])
+def test_thousands_separated_by_commas_are_read_as_one_number(kent, draft, entered, number):
+    assert post_rsos(kent, draft, entered).status_code == 302
+    assert draft.cell_values()[RSOS] == CellValue.of(number)
+
+
+def test_a_comma_out_of_place_is_refused_by_the_csv_import(db):
+    make_year(2010)
+    lines = [f'2010-11,kent,rso_breaches,rsos,number,"{slip}"' for slip in COMMA_SLIPS]
+    text = "year,area,table,row,column,value\n" + "\n".join(lines) + "\n"
+    with pytest.raises(FigureImportError) as raised:
+        parse_figures_csv(text)
+    assert raised.value.problems == [
+        f"Line {n}: “{slip}” has a comma out of place: commas can only separate thousands, as "
+        "in 1,234 or 12,345, or leave them out."
+        for n, slip in enumerate(COMMA_SLIPS, 2)
+    ]
+    [parsed] = parse_figures_csv(
+        'year,area,table,row,column,value\n2010-11,kent,rso_breaches,rsos,number,"1,234"\n'
+    )
+    assert parsed.values[RSOS] == CellValue.of(1234)
