@@ -6,20 +6,28 @@ program reading them stops.
 """
 
 import io
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import openpyxl
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from reports import returns
+from reports import backups, returns
+from reports.exports import FORMULA_STARTS, looks_like_formula, safe_cell
 from reports.imports import FigureImportError, parse_figures_csv
 from reports.models import AnnualReport
 from reports.returns import CellRef, CellValue
 from tests.factories import get_area, make_report, make_year, open_year
 
+ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(returns.__file__).resolve().parent / "templates"
 
 
@@ -86,8 +94,6 @@ def test_spreadsheet_text_that_looks_like_a_formula_stays_text(client, hostile_y
 
 
 def test_csv_downloads_defuse_formula_like_text_with_the_spreadsheet_definition():
-    from reports.exports import FORMULA_STARTS, looks_like_formula, safe_cell
-
     for start in FORMULA_STARTS:
         assert looks_like_formula(start + "1")
         assert safe_cell(start + "1") == "'" + start + "1"
@@ -145,3 +151,59 @@ def test_a_comma_out_of_place_is_refused_by_the_csv_import(db):
         'year,area,table,row,column,value\n2010-11,kent,rso_breaches,rsos,number,"1,234"\n'
     )
     assert parsed.values[RSOS] == CellValue.of(1234)
+
+
+# --- Commands whose reader stops reading ----------------------------------------------------
+
+
+@pytest.fixture
+def database_url(tmp_path, db) -> str:
+    """A URL another process can open for a copy of the test database (or the database)."""
+    if connection.vendor == "sqlite":
+        copy = tmp_path / "copy.sqlite3"
+        backups.backup(copy)
+        return f"sqlite:///{copy}"
+    settings = connection.settings_dict
+    password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
+    return (
+        f"postgres://{settings['USER'] or 'postgres'}{password}@"
+        f"{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+
+
+@pytest.mark.parametrize("command", [["export_figures", "-"], ["describe_returns"]])
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_command_whose_reader_stops_reading_ends_quietly(database_url, command, buffered):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "mappa_portal.test_settings",
+    }
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # as `| head` does once it has read enough, before the first line
+    _, errors = process.communicate(timeout=60)
+    assert errors.decode() == ""
+    assert process.returncode == 141  # as a shell reports a program ended by SIGPIPE
+
+
+def test_a_command_given_a_stream_that_breaks_ends_quietly_and_leaves_stdout_alone(db):
+    class ReaderGone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    before = os.fstat(sys.stdout.fileno())
+    with pytest.raises(SystemExit) as ended:
+        call_command("export_figures", "-", stdout=ReaderGone())
+    assert ended.value.code == 141
+    # The process's own output is not sent to /dev/null: it was not the broken stream.
+    after = os.fstat(sys.stdout.fileno())
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
