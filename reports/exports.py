@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 from .imports import FIGURE_COLUMNS
@@ -240,17 +240,22 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-#: What spreadsheets take for the start of a formula.
+#: What spreadsheets take for the start of a formula: the one definition for every download.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
+def looks_like_formula(value: object) -> bool:
+    """Whether a spreadsheet would take `value` for a formula (text starting `FORMULA_STARTS`)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
-    Figures are numbers and codes; area names and keys come from the national team. This is a
-    guard for the day a text field is added.
+
+def safe_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
+
+    Figures are numbers and codes, and keys are lower-case words; area names and labels come
+    from the national team. The spreadsheet keeps such text as text another way (`_append`).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
@@ -293,9 +298,8 @@ def series_lines(series: Series, rows: Iterable[SeriesRow]) -> Iterator[str]:
     yield writer.writerow(SERIES_COLUMNS)
     for row in rows:
         marker = BREAK_IN_SERIES if row.point.break_reason else ""
-        yield writer.writerow(
-            [series.key, row.point.year.label, row.area.slug, row.point.text, marker]
-        )
+        cells = (series.key, row.point.year.label, row.area.slug, row.point.text, marker)
+        yield writer.writerow([safe_cell(cell) for cell in cells])
 
 
 # --- The spreadsheet ------------------------------------------------------------------------
@@ -323,8 +327,7 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
     title_font = Font(bold=True, size=14)
 
     def title(sheet: object, text: str) -> None:
-        cell = _cell(sheet, text, title_font)
-        sheet.append([cell])
+        _append(sheet, [text], title_font)
 
     cover = book.create_sheet("Cover_sheet")
     title(cover, f"MAPPA annual reports: statistics for England and Wales, {year}")
@@ -338,37 +341,38 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
         "information about individual people.",
         "The Notes worksheet explains the codes used in the tables.",
     ]:
-        cover.append([line])
+        _append(cover, [line])
 
     contents = book.create_sheet("Contents")
     title(contents, "Contents")
-    contents.append(["This worksheet lists the tables in this spreadsheet."])
-    contents.append([_cell(contents, h, bold) for h in ("Worksheet", "Table")])
+    _append(contents, ["This worksheet lists the tables in this spreadsheet."])
+    _append(contents, ["Worksheet", "Table"], bold)
     for n, table in enumerate(template.tables, 1):
-        contents.append([f"Table_{n}", table.title_for(year.snapshot_date)])
+        _append(contents, [f"Table_{n}", table.title_for(year.snapshot_date)])
 
     notes = book.create_sheet("Notes")
     title(notes, "Notes")
-    notes.append(["This worksheet explains the codes used in the tables."])
-    notes.append([_cell(notes, h, bold) for h in ("Code", "Meaning")])
-    notes.append(["[z]", "Not applicable: the cell cannot have a figure (shown as - in reports)."])
-    notes.append(["[x]", "Not available."])
-    notes.append(["[c]", "Withheld (confidential)."])
-    notes.append(["[r]", "Revised since first publication (in the Markers column)."])
-    notes.append(
-        [
+    _append(notes, ["This worksheet explains the codes used in the tables."])
+    _append(notes, ["Code", "Meaning"], bold)
+    for code, meaning in [
+        ("[z]", "Not applicable: the cell cannot have a figure (shown as - in reports)."),
+        ("[x]", "Not available."),
+        ("[c]", "Withheld (confidential)."),
+        ("[r]", "Revised since first publication (in the Markers column)."),
+        (
             "[b]",
             "Break in series: the figure's definition changed this year (in the Markers column).",
-        ]
-    )
+        ),
+    ]:
+        _append(notes, [code, meaning])
 
     breaks = break_cells(template, year.start_year)
     for n, table in enumerate(template.tables, 1):
         sheet = book.create_sheet(f"Table_{n}")
         title(sheet, f"Table {n}: {table.title_for(year.snapshot_date)}, by area")
-        sheet.append(["This worksheet contains one table. Codes are explained in Notes."])
+        _append(sheet, ["This worksheet contains one table. Codes are explained in Notes."])
         header = ["Area", "Nation", "Row"] + [c.label for c in table.columns] + ["Markers"]
-        sheet.append([_cell(sheet, safe_cell(h), bold) for h in header])
+        _append(sheet, header, bold)
         for revision in revisions:
             area = revision.report.area
             for group in table.groups:
@@ -393,8 +397,8 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
                             markers.append(f"{REVISED} {column.short_label}")
                         if ref in breaks:
                             markers.append(f"{BREAK_IN_SERIES} {column.short_label}")
-                    texts = [safe_cell(t) for t in (area.name, area.get_nation_display(), label)]
-                    sheet.append([*texts, *cells, "; ".join(markers)])
+                    texts = [area.name, area.get_nation_display(), label]
+                    _append(sheet, [*texts, *cells, "; ".join(markers)])
     book.properties.creator = "MAPPA Portal"
     made = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     book.save(made)
@@ -425,10 +429,27 @@ def _reproducible(book: IO[bytes], as_of: datetime.datetime) -> IO[bytes]:
     return output
 
 
-def _cell(sheet: object, text: str, font: Font) -> object:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = font
-    return cell
+def _append(sheet: object, values: list[object], font: Font | None = None) -> None:
+    """Add a row to a write-only sheet in `font`, keeping every text as text.
+
+    openpyxl writes any string starting "=" as a formula. Formula-like text
+    (`looks_like_formula`, as for the CSV) is written as a string cell marked with a quote
+    prefix, as Excel marks text typed after an apostrophe: it shows as it is and reads back
+    unchanged, without the apostrophe the CSV needs.
+    """
+    row = []
+    for value in values:
+        if isinstance(value, Cell) or (font is None and not looks_like_formula(value)):
+            row.append(value)  # a figure's cell, made with its number format, or plain text
+            continue
+        cell = WriteOnlyCell(sheet, value=value)
+        if font is not None:
+            cell.font = font
+        if looks_like_formula(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        row.append(cell)
+    sheet.append(row)
 
 
 def _values_by_revision(revisions: list[PublishedRevision]) -> dict[int, dict]:

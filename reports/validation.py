@@ -6,6 +6,7 @@ touches the database: callers pass the values in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +21,9 @@ WARNING_SHARE = Decimal("0.5")
 #: …unless they moved by fewer than this many, which for small counts is ordinary.
 WARNING_MINIMUM_CHANGE = 5
 
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+#: A whole number with its thousands separated by commas: 1,234 or 12,345,678.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _STATUS_BY_SHORTHAND = {text: status for status, text in SHORTHAND.items()}
 _STATUS_BY_SHORTHAND.update(
     {text.strip("[]"): status for text, status in list(_STATUS_BY_SHORTHAND.items())}
@@ -55,8 +59,9 @@ def parse_cell(
     """A cell from what a person or a file wrote: a number, `[x]`, `[c]` (or `[z]`).
 
     The number may have up to `decimals` decimal places (the cell's declared precision); it
-    is kept exactly, never as a float. Blank gives None. Thousands separators are accepted.
-    Raises ValueError with a message for people.
+    is kept exactly, never as a float. Blank gives None. Commas are taken as thousands
+    separators only where they belong (1,234 and 12,345,678, not 1,2,3 or 12,34, which may be
+    typing slips). Raises ValueError with a message for people.
     """
     text = text.strip()
     if text == "":
@@ -64,6 +69,16 @@ def parse_cell(
     status = _STATUS_BY_SHORTHAND.get(text.lower())
     if status is not None and (allow_not_applicable or status != CellStatus.NOT_APPLICABLE):
         return CellValue(status)
+    whole, _, fraction = text.partition(".")
+    if (
+        "," in text
+        and _NUMBER.fullmatch(text.replace(",", ""))
+        and ("," in fraction or not _GROUPED.fullmatch(whole))
+    ):
+        raise ValueError(
+            f"“{text}” has a comma out of place: commas can only separate thousands, as in "
+            "1,234 or 12,345, or leave them out"
+        )
     cleaned = text.replace(",", "")
     whole, point, fraction = cleaned.partition(".")
     if not (

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from reports.management.pipes import ending_quietly_if_the_reader_leaves
 from reports.returns import (
     BREAK_IN_SERIES,
     ReturnTemplate,
@@ -33,7 +34,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(describe(), ending="")
+        with ending_quietly_if_the_reader_leaves(self.stdout):
+            self.stdout.write(describe(), ending="")
 
 
 def describe() -> str:

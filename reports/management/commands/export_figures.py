@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reports.imports import FIGURE_COLUMNS
+from reports.management.pipes import ending_quietly_if_the_reader_leaves
 from reports.models import ReportingYear
 from reports.resources import FigureResource
 
@@ -36,15 +37,18 @@ class Command(BaseCommand):
         to_stdout = str(path) == "-"
         out = self.stdout if to_stdout else path.open("w", newline="", encoding="utf-8")
         try:
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(FIGURE_COLUMNS)
-            with tqdm(
-                total=figures.count(),
-                unit="row",
-                desc="Exporting",
-                disable=to_stdout or options["verbosity"] < 1,
-                file=sys.stderr,
-            ) as bar:
+            with (
+                ending_quietly_if_the_reader_leaves(self.stdout),
+                tqdm(
+                    total=figures.count(),
+                    unit="row",
+                    desc="Exporting",
+                    disable=to_stdout or options["verbosity"] < 1,
+                    file=sys.stderr,
+                ) as bar,
+            ):
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(FIGURE_COLUMNS)
                 for figure in figures.iterator(chunk_size=2000):
                     writer.writerow(resource.export_resource(figure))
                     bar.update(1)
