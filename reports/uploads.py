@@ -125,9 +125,9 @@ def read_xlsx(data: bytes, limit: int | None = None) -> Dataset:
         if columns > MAX_COLUMNS or rows > limit + 1:
             raise ImportRefused(
                 f"The workbook's first sheet says it holds {rows:,} rows and {columns:,} "
-                f"columns; an import holds at most {limit + 1:,} rows (with the heading) and "
-                f"{MAX_COLUMNS} columns. Copy the figures into a new workbook, or save the "
-                "sheet as CSV, and try again."
+                f"columns; an import holds a heading row and at most {limit:,} figure rows, in "
+                f"at most {MAX_COLUMNS} columns. Copy the figures into a new workbook, or save "
+                "the sheet as CSV, and try again."
             )
         # Bounded reading: openpyxl pads each row to `max_col` and stops after `max_row`.
         values = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=limit + 2, values_only=True)
