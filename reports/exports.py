@@ -18,13 +18,13 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 from .imports import FIGURE_COLUMNS
@@ -42,6 +42,11 @@ from .returns import (
     get_template,
 )
 from .statistics import SeriesRow, current_revisions
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+T = TypeVar("T")
 
 #: The public CSV adds a marker column to the import format: `[r]` revised, `[b]` break.
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
@@ -70,7 +75,7 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
     first = _first_revision_values([head[1] for head in heads if head[2] > 1])
     for start in range(0, len(heads), REPORTS_PER_QUERY):
         batch = heads[start : start + REPORTS_PER_QUERY]
-        cells: dict[int, list[tuple]] = {head[0]: [] for head in batch}
+        cells: dict[int, list[list]] = {head[0]: [] for head in batch}
         figures = PublishedFigure.objects.filter(revision_id__in=list(cells)).values_list(
             "revision_id", "table", "row", "column", "status", "value"
         )
@@ -244,7 +249,7 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: object) -> object:
+def safe_cell(value: T) -> T | str:
     """A text cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
 
     Figures are numbers and codes; area names and keys come from the national team. This is a
@@ -322,7 +327,7 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
 
-    def title(sheet: object, text: str) -> None:
+    def title(sheet: WriteOnlyWorksheet, text: str) -> None:
         cell = _cell(sheet, text, title_font)
         sheet.append([cell])
 
@@ -425,7 +430,7 @@ def _reproducible(book: IO[bytes], as_of: datetime.datetime) -> IO[bytes]:
     return output
 
 
-def _cell(sheet: object, text: str, font: Font) -> object:
+def _cell(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = font
     return cell

@@ -6,7 +6,7 @@ from zipfile import BadZipFile
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import CSV, XLSX, TablibFormat
 from tqdm import tqdm
 
 from reports.import_forms import check_import_file
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, path: Path, dry_run: bool = False, **options: Any) -> None:
-        file_format = XLSX() if path.suffix.lower() == ".xlsx" else CSV()
+        file_format: TablibFormat = XLSX() if path.suffix.lower() == ".xlsx" else CSV()
         try:
             with path.open("rb") as file:
                 check_import_file(path.name, path.stat().st_size, file.read(4096))
