@@ -10,7 +10,7 @@ DEV := DEBUG=true
 help:
 	@echo "make run    install, migrate, load the demo data and serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite (DATABASE_URL picks the database)"
-	@echo "make lint   ruff check, ruff format --check and a check for missing migrations"
+	@echo "make lint   ruff check, ruff format --check, mypy and a check for missing migrations"
 	@echo "make bench  the exports and bulk import benchmarks, 42 areas x 20 years (needs PostgreSQL)"
 
 $(BIN)/.installed: requirements.txt
@@ -38,6 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV) $(BIN)/mypy
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/mappa_portal make bench
