@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: help install run test lint format bench load lock clean
+.PHONY: help install run test coverage lint format bench load lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite (DATABASE_URL picks the database)"
-	@echo "make lint   ruff check, ruff format --check and a check for missing migrations"
+	@echo "make coverage  the whole suite under coverage, and the figure (docs/testing.md)"
+	@echo "make lint   ruff check, ruff format --check, mypy and a check for missing migrations"
 	@echo "make bench  the exports and bulk import benchmarks, 42 areas x 20 years (needs PostgreSQL)"
 
 $(BIN)/.installed: requirements.txt
@@ -35,9 +36,15 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# The suite under coverage (branches too; about twice as slow, so `make test` stays without).
+# `coverage report -m` afterwards lists the lines not run.
+coverage: install
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV) $(BIN)/mypy
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/mappa_portal make bench

@@ -39,6 +39,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,6 +52,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.http import StreamingHttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
@@ -59,6 +61,7 @@ from django.test.utils import (  # noqa: E402
     setup_test_environment,
     teardown_databases,
 )
+from psycopg.errors import Diagnostic  # noqa: E402
 
 from benchmarks.data import build  # noqa: E402
 
@@ -148,8 +151,8 @@ def new_generation() -> None:
 def get(client: Client, url: str) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    if response.streaming:  # a large download, kept on disk
-        return b"".join(response.streaming_content)
+    if isinstance(response, StreamingHttpResponse):  # a large download, kept on disk
+        return response.getvalue()
     return response.content
 
 
@@ -337,7 +340,7 @@ def plans(action: Callable[[], object]) -> str:
     connection.ensure_connection()
     notices: list[str] = []
 
-    def keep(diagnostic: object) -> None:
+    def keep(diagnostic: Diagnostic) -> None:
         notices.append(diagnostic.message_primary or "")
 
     try:
@@ -456,7 +459,7 @@ def report(one: dict, ten: dict, every: dict, client: Client) -> tuple[list[str]
                 f"({ms(q1.db_seconds)} to {ms(q10.db_seconds)}; limit {DB_TIME_GROWTH_LIMIT:g}×)"
             )
             details.append(
-                f"The {name} ({url}) at {SCALE}×:\n{plans(lambda u=url: get_cold(client, u))}"
+                f"The {name} ({url}) at {SCALE}×:\n{plans(partial(get_cold, client, url))}"
             )
     rows.append((f"all-years CSV at {SCALE}×, cold", "", "", ""))
     rows.append(("  rows", "", f"{every['rows']:,} ({every['megabytes']:.0f} MB)", "≠ figures"))

@@ -145,14 +145,24 @@ print(json.dumps({"session": session.session_key}))
     run(*manage, "shell", "-c", build, env=env)
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
         connection.execute("ANALYZE")
-        reports, areas, years = connection.execute(
-            "SELECT count(*), count(DISTINCT area_id), count(DISTINCT year_id) "
-            "FROM reports_annualreport WHERE status = 'published'"
-        ).fetchone()
-        (figures,) = connection.execute("SELECT count(*) FROM reports_publishedfigure").fetchone()
+        reports, areas, years = _one(
+            connection.execute(
+                "SELECT count(*), count(DISTINCT area_id), count(DISTINCT year_id) "
+                "FROM reports_annualreport WHERE status = 'published'"
+            )
+        )
+        (figures,) = _one(connection.execute("SELECT count(*) FROM reports_publishedfigure"))
     print(f"Data: {reports:,} published reports ({areas} areas × {years} years), "
           f"{figures:,} published figures; ANALYZEd.")  # fmt: skip
     return env, session["session"]
+
+
+def _one(cursor: psycopg.Cursor) -> tuple:
+    """The one row of an aggregate query."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("An aggregate query returned no row.")
+    return row
 
 
 def serve(env: dict, port: int) -> subprocess.Popen:
@@ -215,17 +225,25 @@ def wrk(port: int, path: str, seconds: int = SECONDS) -> dict:
         dict(zip(kinds, map(int, socket_errors.groups()), strict=True)) if socket_errors else {}
     )
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
-        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "rps": float(_find(r"Requests/sec:\s+([\d.]+)", out)),
+        "p50": _ms(_find(r"50%\s+([\d.]+\w+)", out)),
+        "p99": _ms(_find(r"99%\s+([\d.]+\w+)", out)),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "sockets": sockets,
         "errors": (int(non_2xx.group(1)) if non_2xx else 0) + sum(sockets.values()),
     }
 
 
+def _find(pattern: str, text: str) -> str:
+    """The first group of `pattern` in `text` (wrk's report, which always has it)."""
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"No {pattern!r} in:\n{text}")
+    return found.group(1)
+
+
 def _ms(text: str) -> float:
-    number, unit = float(re.match(r"[\d.]+", text).group()), re.sub(r"[\d.]+", "", text)
+    number, unit = float(_find(r"^([\d.]+)", text)), re.sub(r"[\d.]+", "", text)
     return number * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 

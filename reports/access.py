@@ -7,14 +7,21 @@ guessing URLs reveals nothing.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as SignedInUser
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from .models import AnnualReport, Area, ReportingYear
 
-User = AbstractBaseUser | AnonymousUser
+User = SignedInUser | AnonymousUser
 REVIEW_PERMISSION = "reports.review_report"
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind @login_required, whose user is always signed in."""
+
+    user: SignedInUser
 
 
 def is_national_admin(user: User) -> bool:

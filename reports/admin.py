@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.contrib.admin.utils import model_format_dict
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -101,13 +102,13 @@ class ReportingYearForm(forms.ModelForm):
 
     release_date = forms.DateField(
         required=False,
-        widget=admin.widgets.AdminDateWidget,
+        widget=AdminDateWidget,
         help_text="When this year's approved reports go public, together.",
     )
     release_time = forms.TimeField(
         required=False,
         initial=RELEASE_TIME,
-        widget=admin.widgets.AdminTimeWidget,
+        widget=AdminTimeWidget,
         help_text="Official statistics are released at 09:30.",
     )
 
@@ -122,7 +123,8 @@ class ReportingYearForm(forms.ModelForm):
             self.initial["release_date"], self.initial["release_time"] = local.date(), local.time()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean() returns (its stubs allow None)
         day, time = cleaned.get("release_date"), cleaned.get("release_time") or RELEASE_TIME
         self.release_at = timezone.make_aware(datetime.datetime.combine(day, time)) if day else None
         waiting = self.instance.pk and PublishedRevision.objects.filter(
@@ -202,29 +204,25 @@ class PortalUserAdmin(RefuseUnpermittedActions, UserAdmin):
 
 class SignatoryInline(ReadOnlyInline):
     model = Signatory
-    fields = ["section", "name", "job_title", "organisation", "order"]
-    readonly_fields = fields
+    fields = readonly_fields = ("section", "name", "job_title", "organisation", "order")
 
 
 class FigureInline(ReadOnlyInline):
     """Figures are shown, not edited here: they change through the checked return."""
 
     model = Figure
-    fields = ["table", "row", "column", "status", "value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("table", "row", "column", "status", "value")
 
 
 class EventInline(ReadOnlyInline):
     model = ReportEvent
-    fields = ["at", "action", "from_status", "to_status", "user", "comment"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "from_status", "to_status", "user", "comment")
     verbose_name_plural = "timeline"
 
 
 class RevisionInline(ReadOnlyInline):
     model = PublishedRevision
-    fields = ["number", "published_at", "reason", "published_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "published_at", "reason", "published_by")
 
 
 @admin.register(AnnualReport)
@@ -237,12 +235,14 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
     inlines = [SignatoryInline, EventInline, RevisionInline, FigureInline]
     actions = ["approve", "publish", "export_figures_csv", "export_figures_xlsx"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: AnnualReport = None) -> list[str]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: AnnualReport | None = None
+    ) -> list[str]:
         # Content changes only through the coordinators' checked forms (with their lost-update
         # protection) and the workflow; here it is read, and moved on with the actions.
         return [field.name for field in AnnualReport._meta.fields]
 
-    def has_change_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AnnualReport | None = None) -> bool:
         # Published reports are immutable; corrections reopen them through the workflow.
         if obj is not None and obj.status == AnnualReport.Status.PUBLISHED:
             return False
@@ -296,6 +296,8 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
         return export_figures(queryset, XLSX())
 
     def _perform(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
+        if not request.user.is_authenticated:  # the admin site lets only signed-in staff in
+            raise PermissionDenied
         done, refused = 0, []
         for report in queryset.select_related("area", "year"):
             try:

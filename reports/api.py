@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.decorators import decorate_view
@@ -18,7 +19,7 @@ from .areas import SLUG
 from .caching import public_cache
 from .exports import json_number, published_rows
 from .models import Area, PublishedRevision, ReportingYear
-from .returns import all_series, break_cells
+from .returns import Series, all_series, break_cells
 
 api = NinjaAPI(
     title="MAPPA Portal API",
@@ -131,7 +132,7 @@ def _revision_out(revision: PublishedRevision) -> dict:
     }
 
 
-def _figures(revisions: object) -> list[dict]:
+def _figures(revisions: QuerySet[PublishedRevision]) -> list[dict]:
     figures = []
     for _, _, table, row, column, value, marker in published_rows(revisions):
         number = json_number(value)
@@ -251,7 +252,7 @@ def national(request: HttpRequest, year: str) -> dict:
     }
 
 
-def _series_out(series: object) -> dict:
+def _series_out(series: Series) -> dict:
     return {
         "key": series.key,
         "label": series.label,

@@ -1,9 +1,14 @@
 """The 42 MAPPA areas of England and Wales and their nations."""
 
-import re
+from __future__ import annotations
 
-from django.db import models
+import re
+from typing import TYPE_CHECKING
+
 from django.utils.text import slugify
+
+if TYPE_CHECKING:
+    from .models import Area
 
 #: What an area's slug may be: anything else names no area, and never reaches the database.
 SLUG = re.compile(r"[a-z0-9-]{1,100}")
@@ -54,10 +59,11 @@ AREAS = [
 ]
 
 
-def create_areas(area_model: type[models.Model]) -> int:
+def create_areas(area_model: type[Area]) -> int:
     """Create any of the 42 areas that are missing; return how many were created.
 
-    Takes the model so that the data migration can pass its historical model.
+    Takes the model so that the data migration can pass its historical model (which has the
+    same fields and manager).
     """
     created = 0
     for name, nation in AREAS:

@@ -31,11 +31,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -90,10 +96,11 @@ class Entry:
     body: bytes | None = None
     path: str | None = None
 
-    def respond(self, request: HttpRequest, state: public_state.State | None) -> HttpResponse:
+    def respond(self, request: HttpRequest, state: public_state.State | None) -> HttpResponseBase:
         """The kept response for `request`, 304 if the client already holds these bytes."""
+        response: HttpResponse | FileResponse
         if self.path is not None:
-            response: HttpResponseBase = FileResponse(open(self.path, "rb"))  # noqa: SIM115
+            response = FileResponse(open(self.path, "rb"))  # noqa: SIM115
             response.block_size = CHUNK
         else:
             response = HttpResponse(self.body)
@@ -113,9 +120,9 @@ class Entry:
             _dated_exactly(request, last_modified),
             etag=self.etag,
             last_modified=last_modified,
-            response=response,
+            response=response,  # type: ignore[arg-type]  # Django takes any response; the stubs say HttpResponse
         )
-        if conditional is not response:
+        if conditional is not None and conditional is not response:
             _close_files(response)
             return conditional
         if request.method == "HEAD":
@@ -258,7 +265,7 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
     """Read a response's body into memory, or onto the disk past the memory limit."""
     headers = [(k, v) for k, v in response.items() if k.lower() not in PERSONAL_HEADERS]
     digest = hashlib.sha256()
-    if not response.streaming:
+    if isinstance(response, HttpResponse):  # not streaming
         body = response.content
         digest.update(body)
         return Entry(response.status_code, headers, f'"{digest.hexdigest()[:32]}"', len(body), body)
@@ -267,8 +274,10 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
     parts: list[bytes] = []
     file = None
     spill = True
+    # Iterating a streaming response reads its streaming_content.
+    streaming = cast(StreamingHttpResponse, response)  # the only other kind of response
     try:
-        for chunk in _batched(response.streaming_content):
+        for chunk in _batched(streaming):
             digest.update(chunk)
             size += len(chunk)
             if spill and file is None and size > settings.PUBLIC_CACHE_FILE_FROM_BYTES:
@@ -279,7 +288,8 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
                     parts = []
                 except OSError:  # no room, or no folder to write: kept in memory instead
                     logger.warning("Public cache folder not writable.", exc_info=True)
-                    spill, file = False, _discard(file)
+                    _discard(file)
+                    spill, file = False, None
             if file is not None:
                 file.write(chunk)
             else:
@@ -308,9 +318,10 @@ def _capture(response: HttpResponseBase, token: str, key: str) -> Entry:
 def _close_files(response: HttpResponseBase) -> None:
     """Close what the response holds open (a file), but not the request: response.close()
     would signal that the request has finished, closing the database connection mid-way."""
-    for closer in response._resource_closers:
+    closers = response._resource_closers  # type: ignore[attr-defined]  # private, so not in the stubs
+    for closer in closers:
         closer()
-    response._resource_closers.clear()
+    closers.clear()
 
 
 def _batched(chunks: Iterable[bytes]) -> Iterable[bytes]:

@@ -74,7 +74,7 @@ def line_chart(
     report leave room); by default the points are evenly spaced. None if there is nothing to
     draw. A break also separates the points either side of a gap.
     """
-    known = []
+    known: list[tuple[int, str, Decimal | int, bool]] = []
     pending_break = False
     for n, (label, value, is_break) in enumerate(series):
         pending_break = pending_break or is_break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.checks import Error, Tags, register
@@ -20,7 +21,7 @@ def check_return_templates(app_configs: Any = None, **kwargs: Any) -> list[Error
 
 @register(Tags.database)
 def check_reporting_years_have_templates(
-    app_configs: Any = None, databases: list[str] | None = None, **kwargs: Any
+    app_configs: Any = None, databases: Sequence[str] | None = None, **kwargs: Any
 ) -> list[Error]:
     """Every reporting year's template has its file (run by `migrate` and `check --database`)."""
     from django.db import DatabaseError

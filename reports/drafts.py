@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -69,7 +69,7 @@ def not_editable_reason(report: AnnualReport) -> str:
     return f"This report is {report.get_status_display().lower()}, so it can no longer be changed."
 
 
-def _claim(report: AnnualReport, user: AbstractBaseUser, version: int) -> None:
+def _claim(report: AnnualReport, user: User, version: int) -> None:
     """Bump the version if nobody saved since `version`; must run inside a transaction."""
     if not is_editable(report):
         raise NotEditable(not_editable_reason(report))
@@ -89,9 +89,7 @@ def _claim(report: AnnualReport, user: AbstractBaseUser, version: int) -> None:
 
 
 @transaction.atomic
-def save_fields(
-    report: AnnualReport, user: AbstractBaseUser, version: int, **fields: object
-) -> None:
+def save_fields(report: AnnualReport, user: User, version: int, **fields: object) -> None:
     """Save text or population fields of the report."""
     unknown = set(fields) - TEXT_FIELDS - TABLE_REPORT_FIELDS - {"change_explanation"}
     if unknown:
@@ -103,7 +101,7 @@ def save_fields(
 @transaction.atomic
 def save_table(
     report: AnnualReport,
-    user: AbstractBaseUser,
+    user: User,
     version: int,
     changes: dict[CellRef, CellValue | None],
     **fields: object,
@@ -125,7 +123,7 @@ def _save_report_fields(report: AnnualReport, fields: dict[str, object]) -> None
 @transaction.atomic
 def save_signatories(
     report: AnnualReport,
-    user: AbstractBaseUser,
+    user: User,
     version: int,
     keep: Iterable[dict],
 ) -> None:
@@ -134,7 +132,7 @@ def save_signatories(
     Existing signatories are matched by `id`, so unchanged ones keep their history.
     """
     _claim(report, user, version)
-    existing = {s.pk: s for s in report.signatories.all()}
+    existing: dict[int | None, Signatory] = {s.pk: s for s in report.signatories.all()}
     kept = set()
     for order, data in enumerate(keep):
         signatory = existing.get(data.get("id")) or Signatory(report=report)

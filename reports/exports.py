@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -42,6 +42,11 @@ from .returns import (
     get_template,
 )
 from .statistics import SeriesRow, current_revisions
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+T = TypeVar("T")
 
 #: The public CSV adds a marker column to the import format: `[r]` revised, `[b]` break.
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
@@ -70,7 +75,7 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
     first = _first_revision_values([head[1] for head in heads if head[2] > 1])
     for start in range(0, len(heads), REPORTS_PER_QUERY):
         batch = heads[start : start + REPORTS_PER_QUERY]
-        cells: dict[int, list[tuple]] = {head[0]: [] for head in batch}
+        cells: dict[int, list[list]] = {head[0]: [] for head in batch}
         figures = PublishedFigure.objects.filter(revision_id__in=list(cells)).values_list(
             "revision_id", "table", "row", "column", "status", "value"
         )

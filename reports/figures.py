@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -36,9 +36,7 @@ class PublishedReportError(Exception):
     """Published reports are never changed in place."""
 
 
-def update_figures(
-    report: AnnualReport, changes: Changes, *, user: AbstractBaseUser | None = None
-) -> int:
+def update_figures(report: AnnualReport, changes: Changes, *, user: User | None = None) -> int:
     """Apply `changes` (None clears a cell) to the report's figures; return how many changed.
 
     Not-applicable cells are always kept as `[z]`. The history records each changed cell with
@@ -53,7 +51,7 @@ def replace_figures(
     values: Mapping[CellRef, CellValue],
     *,
     missing_not_available: bool = False,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> int:
     """Make the report's figures exactly `values`, with not-applicable cells `[z]`.
 
@@ -71,7 +69,7 @@ def write_figures(
     *,
     replace: bool = False,
     missing_not_available: bool = False,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> int:
     """Apply each report's changes, all in one transaction; return how many cells changed.
 
@@ -83,8 +81,8 @@ def write_figures(
         if report.status == AnnualReport.Status.PUBLISHED:
             raise PublishedReportError(f"{report} is published and cannot be changed.")
     held: dict[int, dict[CellRef, Figure]] = {report.pk: {} for report, _ in changes}
-    for figure in Figure.objects.filter(report_id__in=list(held)):
-        held[figure.report_id][figure.ref] = figure
+    for stored in Figure.objects.filter(report_id__in=list(held)):
+        held[stored.report_id][stored.ref] = stored
     created: list[Figure] = []
     updated: list[Figure] = []
     deleted: list[Figure] = []
@@ -148,7 +146,7 @@ def _wanted(
     return wanted
 
 
-def _history_user(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _history_user(user: User | None) -> User | None:
     """`user`, or else whom simple-history records for a save: the request's signed-in user."""
     if user is None:
         user = Figure.history.model.get_default_history_user(Figure())
@@ -156,7 +154,7 @@ def _history_user(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 
 def _copy_to_history(
-    ids: list[int], history_type: str, user: AbstractBaseUser | None, at: datetime.datetime
+    ids: list[int], history_type: str, user: User | None, at: datetime.datetime
 ) -> None:
     """Record the figures `ids`, as the database now holds them, in their history.
 

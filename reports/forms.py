@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
@@ -165,7 +165,8 @@ class TableForm(VersionedForm):
         return {ref: self.cleaned_data.get(name) for ref, name in self.cell_fields.items()}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns (its stubs allow None)
         if any(name in self.errors for name in self.cell_fields.values()):
             return cleaned  # check the rules once every cell reads as a figure
         values = dict(self.stored)
@@ -215,7 +216,7 @@ class SignatoryForm(GovukForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("name", "job_title"):
-            label = self.fields[name].label.lower()
+            label = str(self.fields[name].label).lower()
             self.fields[name].error_messages["required"] = f"Enter the signatory's {label}."
 
 
@@ -238,20 +239,24 @@ class BaseSignatoryFormSet(forms.BaseFormSet):
     def cleaned_signatories(self) -> list[dict]:
         rows = [
             form.cleaned_data
-            for form in self.ordered_forms  # type: ignore[attr-defined]
+            for form in self.ordered_forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         return rows
 
 
-SignatoryFormSet = forms.formset_factory(
-    SignatoryForm,
-    formset=BaseSignatoryFormSet,
-    extra=1,
-    can_delete=True,
-    can_order=True,
-    max_num=12,
-    validate_max=True,
+# formset_factory's stubs say it makes a BaseFormSet; it subclasses the `formset` given.
+SignatoryFormSet = cast(
+    type[BaseSignatoryFormSet],
+    forms.formset_factory(
+        SignatoryForm,
+        formset=BaseSignatoryFormSet,
+        extra=1,
+        can_delete=True,
+        can_order=True,
+        max_num=12,
+        validate_max=True,
+    ),
 )
 
 
@@ -360,7 +365,7 @@ class ActionForm(VersionedForm):
         if action in self.COMMENT_TEXT:
             label, hint, self.missing_comment = self.COMMENT_TEXT[action]
             self.fields["comment"].label, self.fields["comment"].help_text = label, hint
-        self.fields["cells"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["cells"]).choices = [
             (str(ref), template.describe(ref)) for ref in template.applicable_cells()
         ]
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 
@@ -25,6 +27,25 @@ REPORT_FIELDS = {
     "change_explanation": "Explanation of changes since last year",
 }
 SIGNATORY_FIELDS = ("name", "job_title", "organisation", "section")
+
+
+class FigureRecord(Protocol):
+    """A historical Figure: simple-history makes its class at run time, so this names its fields."""
+
+    table: str
+    row: str
+    column: str
+    status: str
+    value: Decimal | None
+
+
+class SignatoryRecord(Protocol):
+    """A historical Signatory (as FigureRecord)."""
+
+    name: str
+    job_title: str
+    organisation: str
+    section: str
 
 
 @dataclass(frozen=True)
@@ -59,7 +80,7 @@ def _report_changes(report: AnnualReport) -> list[Change]:
         report.history.select_related("history_user").order_by("history_date", "history_id")
     )
     changes = []
-    previous = None
+    previous: Any = None  # a historical AnnualReport (a class made at run time)
     for record in records:
         for field, label in REPORT_FIELDS.items():
             old = getattr(previous, field, None) if previous else None
@@ -75,13 +96,13 @@ def _report_changes(report: AnnualReport) -> list[Change]:
 def _figure_changes(report: AnnualReport) -> list[Change]:
     template = report.template
 
-    def name(record: object) -> str:
+    def name(record: FigureRecord) -> str:
         ref = CellRef(record.table, record.row, record.column)
         if not template.has_cell(ref):
             return str(ref)
         return template.describe(ref)
 
-    def cell(record: object) -> str:
+    def cell(record: FigureRecord) -> str:
         ref = CellRef(record.table, record.row, record.column)
         return CellValue(CellStatus(record.status), record.value).display(template.decimals(ref))
 
@@ -95,7 +116,7 @@ def _signatory_changes(report: AnnualReport) -> list[Change]:
 
 
 def _object_changes(
-    records: QuerySet, name: Callable[[object], str], render: Callable[[object], str]
+    records: QuerySet[Any], name: Callable[[Any], str], render: Callable[[Any], str]
 ) -> list[Change]:
     """Changes to each object in `records`, comparing each version with the one before."""
     records = records.select_related("history_user").order_by("id", "history_date", "history_id")
@@ -125,7 +146,7 @@ def _events(report: AnnualReport) -> list[Change]:
     ]
 
 
-def _signatory(record: object) -> str:
+def _signatory(record: SignatoryRecord) -> str:
     parts = [record.name, record.job_title, record.organisation]
     where = "introduction" if record.section == Signatory.Section.FOREWORD else "local page"
     return ", ".join(p for p in parts if p) + f" (signs the {where})"

@@ -39,5 +39,5 @@ class FigureImportForm(ImportForm):
         upload: UploadedFile = self.cleaned_data["import_file"]
         head = upload.read(4096)
         upload.seek(0)
-        check_import_file(upload.name, upload.size, head)
+        check_import_file(upload.name or "", upload.size or 0, head)
         return upload

@@ -90,9 +90,10 @@ def parse_figures_csv(text: str, *, with_source: bool = False) -> list[ParsedRet
             continue
         label, slug = record["year"].strip(), record["area"].strip()
         if label not in years:
-            years[label] = ReportingYear.objects.filter(
-                start_year=ReportingYear.start_year_from_label(label)
-            ).first()
+            start = ReportingYear.start_year_from_label(label)
+            years[label] = None
+            if start is not None:
+                years[label] = ReportingYear.objects.filter(start_year=start).first()
         year = years[label]
         if year is None:
             problems.append(f"Line {line}: there is no reporting year “{label}”.")

@@ -6,6 +6,7 @@ The shape of the statistics lives in `returns.py`; a `Figure` is one cell of it.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,7 +113,7 @@ class ReportingYear(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.return_template:
             self.return_template = template_for_year(self.start_year).key
         super().save(*args, **kwargs)

@@ -8,7 +8,7 @@ published at once as a historical publication: no foreword, marked as such on th
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -38,7 +38,7 @@ def refusal(year: ReportingYear, area: Area, report: AnnualReport | None) -> str
     return ""
 
 
-def start(parsed: list[ParsedReturn], user: AbstractBaseUser | None) -> list[AnnualReport]:
+def start(parsed: list[ParsedReturn], user: User | None) -> list[AnnualReport]:
     """The reports the past publications' figures will be written to, created in bulk."""
     return bulk_create_with_history(
         [
@@ -57,7 +57,7 @@ def start(parsed: list[ParsedReturn], user: AbstractBaseUser | None) -> list[Ann
 
 
 @transaction.atomic
-def publish(loaded: list[tuple[AnnualReport, ParsedReturn]], user: AbstractBaseUser | None) -> None:
+def publish(loaded: list[tuple[AnnualReport, ParsedReturn]], user: User | None) -> None:
     """Write each report's given cells (the rest `[x]`), all in bulk, and publish each now."""
     from .workflow import publish_revision  # workflow imports this module's neighbours
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -31,7 +32,11 @@ from django.db.models import Min
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from .models import PublicState
+
 ONE_SECOND = datetime.timedelta(seconds=1)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class State:
         return self.next_change_at is not None and now >= self.next_change_at
 
 
-def _from_row(row: object) -> State:
+def _from_row(row: PublicState) -> State:
     return State(row.generation, row.token, row.changed_at, row.next_change_at)
 
 
@@ -149,7 +154,7 @@ watcher = Watcher()
 _memo: dict[object, tuple[str, object]] = {}
 
 
-def memo(key: object, compute: Callable[[], object]) -> object:
+def memo(key: object, compute: Callable[[], T]) -> T:
     """`compute()`, worked out once per generation in this worker: for what only public changes
     can change (a year's standard text), shared by every page made in the generation."""
     token = watcher.current().token
@@ -157,7 +162,7 @@ def memo(key: object, compute: Callable[[], object]) -> object:
     if kept is None or kept[0] != token:
         kept = (token, compute())
         _memo[key] = kept  # one assignment: safe between threads
-    return kept[1]
+    return cast(T, kept[1])  # what compute() made for this key
 
 
 _batch: ContextVar[list[bool] | None] = ContextVar("public_state_batch", default=None)
@@ -191,11 +196,10 @@ def _changed(sender: type, **kwargs: object) -> None:
         bump()
 
 
-def _migrated(sender: AppConfig, **kwargs: object) -> None:
+def _migrated(sender: AppConfig, *, using: str = "default", **kwargs: object) -> None:
     """A deploy runs `migrate`: its code may render the same data differently."""
     from .models import PublicState
 
-    using = kwargs.get("using", "default")
     if PublicState._meta.db_table in connection.introspection.table_names():
         with transaction.atomic(using=using):
             bump()

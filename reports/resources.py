@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 from import_export import fields, resources
 from simple_history.utils import bulk_create_with_history
@@ -55,9 +55,9 @@ class FigureColumn(fields.Field):
         super().__init__(column_name=column_name, readonly=True)
         self.compute = compute
 
-    def export(self, instance: Figure, **kwargs: Any) -> str:
+    def export(self, instance: Model, **kwargs: Any) -> str:
         # Rows of a refused file are previewed without a report: show nothing for them.
-        return self.compute(instance) if instance.report_id else ""
+        return self.compute(instance) if isinstance(instance, Figure) and instance.report_id else ""
 
 
 class FigureResource(resources.ModelResource):
@@ -81,8 +81,8 @@ class FigureResource(resources.ModelResource):
     class Meta:
         name = "Figures for draft or returned reports"
         model = Figure
-        fields = FIGURE_COLUMNS
-        export_order = FIGURE_COLUMNS
+        fields: tuple[str, ...] = FIGURE_COLUMNS
+        export_order: tuple[str, ...] = FIGURE_COLUMNS
         import_id_fields = ()
         skip_unchanged = True
         report_skipped = False
@@ -93,7 +93,7 @@ class FigureResource(resources.ModelResource):
 
     def __init__(
         self,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], object] | None = None,
         *,
         diff: bool = True,
         versions_seen: dict[str, int | None] | None = None,
@@ -155,8 +155,8 @@ class FigureResource(resources.ModelResource):
         try:
             parsed = parse_figures_csv(_as_csv(dataset), with_source=self.past_publication)
         except FigureImportError as error:
-            for problem in error.problems:
-                self._add_problem(problem)
+            for message in error.problems:
+                self._add_problem(message)
             return
         self._parsed = {(item.year.label, item.area.slug): item for item in parsed}
         reports = _reports_for(parsed)
@@ -171,9 +171,9 @@ class FigureResource(resources.ModelResource):
                 new.append(item)
                 continue
             if report is not None and report.status not in IMPORTABLE:
-                for line in sorted(item.lines.values()):
+                for line_number in sorted(item.lines.values()):
                     self._add_problem(
-                        f"Line {line}: the {item.area} {item.year} report is "
+                        f"Line {line_number}: the {item.area} {item.year} report is "
                         f"{report.get_status_display().lower()}, so imports cannot change it."
                         + (
                             " Corrections reopen it first."
@@ -388,7 +388,7 @@ def _figures_of(reports: Iterable[AnnualReport]) -> dict[int, dict[CellRef, Figu
     return held
 
 
-def _create_drafts(parsed: list[ParsedReturn], user: AbstractBaseUser | None) -> list[AnnualReport]:
+def _create_drafts(parsed: list[ParsedReturn], user: User | None) -> list[AnnualReport]:
     """A draft report for each parsed return that has none, with its history: two INSERTs."""
     return bulk_create_with_history(
         [AnnualReport(year=item.year, area=item.area) for item in parsed],

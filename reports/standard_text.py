@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from . import public_state
 from .models import ReportingYear, StandardText
@@ -109,7 +110,7 @@ def _render(text: str) -> SafeString:
     return mark_safe(html)  # noqa: S308  raw HTML is off: only Markdown's own tags
 
 
-def _style(token: object) -> None:
+def _style(token: Token) -> None:
     if token.type == "heading_open":
         token.tag = token.tag if token.tag in ("h4", "h5", "h6") else "h3"
         token.attrSet("class", HEADINGS.get(token.tag, "govuk-heading-s"))

@@ -358,10 +358,10 @@ class SeriesRow:
 
 def series_rows(series: Series, area: Area | None = None) -> list[SeriesRow]:
     """Every published point of `series`, by year then area (two queries)."""
-    revisions = current_revisions().select_related("report__year", "report__area")
+    query = current_revisions().select_related("report__year", "report__area")
     if area is not None:
-        revisions = revisions.filter(report__area=area)
-    revisions = list(revisions.order_by("report__year__start_year", "report__area__name"))
+        query = query.filter(report__area=area)
+    revisions = list(query.order_by("report__year__start_year", "report__area__name"))
     templates = {r.report.year.template.key: r.report.year.template for r in revisions}
     cells = _cells_by_revision(revisions, _series_cells([series], templates.values()))
     # Breaks are marked where each area's own series crosses one (areas skip years).
@@ -410,11 +410,11 @@ def series_table(series: Series) -> SeriesTable:
     totals: list[tuple[Decimal | None, int]] = []
     for n in range(len(years) if series.additive else 0):
         numbers = [
-            cells[n].value.value
+            number
             for _, cells in by_area.values()
-            if cells[n] is not None and cells[n].value.value is not None
+            if (point := cells[n]) is not None and (number := point.value.value) is not None
         ]
-        totals.append((sum(numbers) if numbers else None, len(numbers)))
+        totals.append((sum(numbers, Decimal(0)) if numbers else None, len(numbers)))
     breaks = [
         series_break(series, year.template, year.start_year, years[n - 1].start_year) if n else ""
         for n, year in enumerate(years)

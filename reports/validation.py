@@ -190,7 +190,7 @@ def _number(value: CellValue | None) -> Decimal | None:
     return value.value if value is not None else None
 
 
-def _figure(template: ReturnTemplate, ref: CellRef, number: Decimal) -> str:
+def _figure(template: ReturnTemplate, ref: CellRef, number: Decimal | int) -> str:
     return format_number(number, template.decimals(ref), grouping=True)
 
 
@@ -198,11 +198,11 @@ def _check_sums(template: ReturnTemplate, values: Mapping[CellRef, CellValue]) -
     problems = []
     for rule in template.sum_rules():
         total = _number(values.get(rule.total))
-        parts = [_number(values.get(ref)) for ref in rule.parts]
+        parts = [part for ref in rule.parts if (part := _number(values.get(ref))) is not None]
         # A sum can be checked only when the total and every part are numbers.
-        if total is None or None in parts:
+        if total is None or len(parts) < len(rule.parts):
             continue
-        expected = sum(parts)  # type: ignore[arg-type]
+        expected = sum(parts)
         if total != expected:
             terms = " + ".join(
                 f"{label} ({_figure(template, ref, part)})"

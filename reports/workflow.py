@@ -17,7 +17,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -120,7 +120,7 @@ def previous_published(report: AnnualReport) -> PublishedRevision | None:
     )
 
 
-def permitted(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
+def permitted(report: AnnualReport, action: str, user: User) -> bool:
     """Whether `action` on `report` is ever `user`'s to make: the area's coordinators submit,
     the national team (the review permission) makes the other moves."""
     if TRANSITIONS[action].role == COORDINATOR:
@@ -139,7 +139,7 @@ def not_permitted_message(action: str) -> str:
     return f"You do not have permission to do this: “{transition.label}” is for {who}."
 
 
-def allowed(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
+def allowed(report: AnnualReport, action: str, user: User) -> bool:
     """Whether `user` may make `action` on `report` now."""
     transition = TRANSITIONS[action]
     if report.status not in transition.sources or not permitted(report, action, user):
@@ -147,14 +147,14 @@ def allowed(report: AnnualReport, action: str, user: AbstractBaseUser) -> bool:
     return transition.role != COORDINATOR or accepts_changes(report)
 
 
-def allowed_actions(report: AnnualReport, user: AbstractBaseUser) -> list[Transition]:
+def allowed_actions(report: AnnualReport, user: User) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if allowed(report, t.action, user)]
 
 
 def perform(
     report: AnnualReport,
     action: str,
-    user: AbstractBaseUser,
+    user: User,
     version: int,
     comment: str = "",
     cells: list[CellRef] | None = None,
@@ -184,7 +184,7 @@ def perform(
         notifications.after_move(report, action, comment)
 
 
-def _submit(report: AnnualReport, user: AbstractBaseUser, version: int, explanation: str) -> None:
+def _submit(report: AnnualReport, user: User, version: int, explanation: str) -> None:
     state = readiness(report)
     if state.errors:
         raise TransitionRefused("The report has problems to fix before it can be submitted.")
@@ -197,15 +197,13 @@ def _submit(report: AnnualReport, user: AbstractBaseUser, version: int, explanat
     report.save(update_fields=["change_explanation"])
 
 
-def submit(
-    report: AnnualReport, user: AbstractBaseUser, version: int, explanation: str = ""
-) -> None:
+def submit(report: AnnualReport, user: User, version: int, explanation: str = "") -> None:
     """Submit a complete, consistent report; warnings need a short explanation."""
     perform(report, "submit", user, version, comment=explanation)
 
 
 def publish_revision(
-    report: AnnualReport, user: AbstractBaseUser | None, at: datetime.datetime | None = None
+    report: AnnualReport, user: User | None, at: datetime.datetime | None = None
 ) -> PublishedRevision:
     """Freeze the report as its next published revision.
 
@@ -300,7 +298,7 @@ def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
 def _move(
     report: AnnualReport,
     transition: Transition,
-    user: AbstractBaseUser | None,
+    user: User | None,
     version: int,
     comment: str = "",
     cells: list[CellRef] | None = None,

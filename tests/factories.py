@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -36,6 +37,12 @@ def make_year(start_year: int = 2010, template: str = "") -> ReportingYear:
     return year
 
 
+def _number(value: CellValue) -> Decimal:
+    """The number in a cell that holds one, as every cell these factories fill in does."""
+    assert value.value is not None
+    return value.value
+
+
 def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef, CellValue]:
     """A complete set of figures whose totals all add up."""
     values: dict[CellRef, CellValue] = {}
@@ -48,22 +55,22 @@ def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef,
     while changed:
         changed = False
         for rule in template.at_most_rules:
-            if values[rule.smaller].value > values[rule.larger].value:
+            if _number(values[rule.smaller]) > _number(values[rule.larger]):
                 values[rule.larger] = values[rule.smaller]
                 changed = True
     # The rate fits no population check here; give it a value at its declared precision.
     if template.rate_rule is not None:
         rate = template.rate_rule.rate
         places = template.decimals(rate)
-        values[rate] = CellValue.of(values[rate].value + (Decimal("0.5") if places else 0))
+        values[rate] = CellValue.of(_number(values[rate]) + (Decimal("0.5") if places else 0))
     # A total can be filled in once all its parts are: row totals, column totals, grand totals.
     pending = template.sum_rules()
     while pending:
         ready = [r for r in pending if all(p in values for p in r.parts)]
         assert ready, "the template's totals depend on each other in a cycle"
-        for rule in ready:
-            values[rule.total] = CellValue.of(sum(values[p].value for p in rule.parts))
-            pending.remove(rule)
+        for sum_rule in ready:
+            values[sum_rule.total] = CellValue.of(sum(_number(values[p]) for p in sum_rule.parts))
+            pending.remove(sum_rule)
     return values
 
 
@@ -73,7 +80,7 @@ def make_report(
     status: str = AnnualReport.Status.PUBLISHED,
     figures: dict[CellRef, CellValue] | None = None,
     published_at: datetime.datetime | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> AnnualReport:
     """A report with complete figures and one signatory, in the given status."""
     area = area if isinstance(area, Area) else get_area(area)

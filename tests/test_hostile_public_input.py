@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from schemathesis.core.result import Ok
 
 from mappa_portal.wsgi import application
 from reports.models import AnnualReport, Figure
@@ -40,7 +41,8 @@ def test_the_api_answers_every_input_as_its_openapi_document_says(demo, settings
 
 def _check_every_operation() -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # An operation that failed to load is an Err: left out, so the count below fails.
+    operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)]
     assert len(operations) == 7
     for operation in operations:
 

@@ -106,8 +106,8 @@ def correct_kent(clock: Clock) -> None:
     report = AnnualReport.objects.get(area__slug="kent", year__start_year=2010)
     workflow.perform(report, "reopen", admin, report.version, "A figure was wrong.")
     report.refresh_from_db()
-    ref, value = next((r, v) for r, v in report.cell_values().items() if v.value is not None)
-    update_figures(report, {ref: CellValue.of(value.value + 1)})
+    ref, number = next((r, v.value) for r, v in report.cell_values().items() if v.value is not None)
+    update_figures(report, {ref: CellValue.of(number + 1)})
     report.status = Status.APPROVED
     report.save()
     workflow.perform(report, "publish", admin, report.version)
@@ -115,6 +115,7 @@ def correct_kent(clock: Clock) -> None:
 
 def move_release(clock: Clock) -> None:
     year = ReportingYear.objects.get(start_year=2010)
+    assert year.release_at is not None
     workflow.set_release_time(year, year.release_at - datetime.timedelta(days=7))
 
 

@@ -55,7 +55,9 @@ def based_on(client, url: str) -> str:
     """The hidden stamp of the text as the page was opened."""
     import re
 
-    return re.search(r'name="based_on" value="([^"]*)"', client.get(url).content.decode())[1]
+    found = re.search(r'name="based_on" value="([^"]*)"', client.get(url).content.decode())
+    assert found is not None
+    return found[1]
 
 
 def test_saving_unchanged_text_records_no_change(national):

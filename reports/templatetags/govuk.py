@@ -16,7 +16,7 @@ def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> li
             continue  # a template variable that is not set
         if isinstance(item, forms.BaseFormSet):
             for message in item.non_form_errors():
-                items.append(("#signatories", message))
+                items.append(("#signatories", str(message)))
             for form in item.forms:
                 items += _form_errors(form)
         else:
@@ -25,12 +25,12 @@ def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> li
 
 
 def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
-    items = []
+    items: list[tuple[str, str]] = []
     if not form.is_bound:
         return items
     first = next(iter(form.visible_fields()), None)
     for message in form.non_field_errors():
-        items.append((f"#{first.id_for_label}" if first else "#main-content", message))
+        items.append((f"#{first.id_for_label}" if first else "#main-content", str(message)))
     for name, errors in form.errors.items():
         if name == "__all__" or name not in form.fields:
             continue
@@ -39,7 +39,7 @@ def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
         if isinstance(field.field.widget, forms.RadioSelect):
             target = f"{field.auto_id}_0"
         for message in errors:
-            items.append((f"#{target}", message))
+            items.append((f"#{target}", str(message)))
     return items
 
 

@@ -6,19 +6,23 @@ Each view starts with an access helper from `access.py`; writes go through `draf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, drafts, workflow
+from ..access import AuthenticatedHttpRequest
 from ..forms import (
     SignatoryFormSet,
     StartReportForm,
@@ -58,7 +62,7 @@ def sections_for(report: AnnualReport) -> list[Section]:
     ]
 
 
-def _posted(request: HttpRequest) -> object:
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The form data of a POST (even an empty one), or None so that forms stay unbound."""
     return request.POST if request.method == "POST" else None
 
@@ -229,15 +233,15 @@ def _editable_or_redirect(request: HttpRequest, report: AnnualReport) -> HttpRes
     return redirect(report_url("manage:overview", report))
 
 
-def _save_or_conflict(request: HttpRequest, form: object, save: object) -> bool:
+def _save_or_conflict(request: HttpRequest, form: BaseForm, save: Callable[[], object]) -> bool:
     """Run `save`; on a lost-update conflict or a closed report, explain on the form."""
     try:
         save()
     except drafts.EditConflict as conflict:
         form.add_error(None, str(conflict))
         # The person has now been told; saving again deliberately is allowed.
-        form.data = form.data.copy()
-        form.data[form.add_prefix("version")] = conflict.current.version
+        form.data = cast(QueryDict, form.data).copy()  # bound to request.POST, a QueryDict
+        form.data[form.add_prefix("version")] = str(conflict.current.version)
         return False
     except drafts.NotEditable as refused:
         form.add_error(None, str(refused))
@@ -247,7 +251,7 @@ def _save_or_conflict(request: HttpRequest, form: object, save: object) -> bool:
 
 @login_required
 @GET_POST
-def edit_table(request: HttpRequest, year: str, area: str, table: str) -> HttpResponse:
+def edit_table(request: AuthenticatedHttpRequest, year: str, area: str, table: str) -> HttpResponse:
     """One statistics table as a grid of cells."""
     report = access.get_report_for_coordinator(request.user, year, area)
     try:
@@ -294,7 +298,9 @@ def edit_table(request: HttpRequest, year: str, area: str, table: str) -> HttpRe
 
 @login_required
 @GET_POST
-def edit_text(request: HttpRequest, year: str, area: str, section: str) -> HttpResponse:
+def edit_text(
+    request: AuthenticatedHttpRequest, year: str, area: str, section: str
+) -> HttpResponse:
     """The introduction (foreword) or the local page: a heading and plain text."""
     report = access.get_report_for_coordinator(request.user, year, area)
     if response := _editable_or_redirect(request, report):
@@ -324,7 +330,7 @@ def edit_text(request: HttpRequest, year: str, area: str, section: str) -> HttpR
 
 @login_required
 @GET_POST
-def edit_signatories(request: HttpRequest, year: str, area: str) -> HttpResponse:
+def edit_signatories(request: AuthenticatedHttpRequest, year: str, area: str) -> HttpResponse:
     """Add, remove and reorder the people who sign the report."""
     report = access.get_report_for_coordinator(request.user, year, area)
     if response := _editable_or_redirect(request, report):
@@ -376,7 +382,7 @@ def _next_url(request: HttpRequest, report: AnnualReport) -> str:
 
 @login_required
 @GET_POST
-def check_answers(request: HttpRequest, year: str, area: str) -> HttpResponse:
+def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> HttpResponse:
     """Everything entered, what still needs fixing, and the submit button."""
     report = access.get_report_for_viewing(request.user, year, area)
     state = workflow.readiness(report)

@@ -1,8 +1,11 @@
 """Public pages. They read only published revisions whose release time has come."""
 
+from collections.abc import Callable, Iterator
 from itertools import groupby
+from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -67,7 +70,7 @@ def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> Str
 
 @require_safe
 @public_cache
-def year_download(request: HttpRequest, year: str, fmt: str) -> HttpResponse:
+def year_download(request: HttpRequest, year: str, fmt: str) -> StreamingHttpResponse:
     """Every published figure of a year, as tidy CSV or JSON, or as a spreadsheet."""
     year_obj = get_year(year)
     name = f"mappa-{year_obj.label}"
@@ -89,7 +92,8 @@ def all_download(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     return _download(statistics.current_revisions(), fmt, "mappa-all-years")
 
 
-def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
+def _download(revisions: QuerySet[PublishedRevision], fmt: str, name: str) -> StreamingHttpResponse:
+    body: Iterator[str] | Iterator[bytes]
     if fmt == "json":
         body, content_type = json_chunks(published_rows(revisions)), "application/json"
     elif connection.vendor == "postgresql":
@@ -106,7 +110,7 @@ def _download(revisions: object, fmt: str, name: str) -> StreamingHttpResponse:
 def data_dictionary(request: HttpRequest) -> HttpResponse:
     """What the downloads hold: every column, code, table, row and column key."""
     years = ReportingYear.objects.filter(reports__in=AnnualReport.objects.published()).distinct()
-    every_year = {}
+    every_year: dict[str, list[str]] = {}
     for year in ReportingYear.objects.order_by("start_year"):
         every_year.setdefault(year.return_template, []).append(year.label)
     return render(
@@ -176,7 +180,9 @@ def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
     """Every published area side by side for a year, sortable by any column."""
     year_obj = get_year(year)
     series = statistics.compare_series()
-    sorts = {s.key: (lambda row, k=s.key: row.points[k].value.value) for s in series}
+    sorts: dict[str, Callable[..., Any]] = {
+        s.key: (lambda row, k=s.key: row.points[k].value.value) for s in series
+    }
     sorts["area"] = lambda row: row.area.name
     sort = request.GET.get("sort", "area")
     sort = sort if sort in sorts else "area"

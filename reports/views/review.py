@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import access, drafts, workflow
+from ..access import AuthenticatedHttpRequest
 from ..forms import ActionForm
 from ..models import AnnualReport, Area, ReportEvent
 from ..returns import CellValue
@@ -26,14 +28,14 @@ def _require_admin(request: HttpRequest) -> None:
 
 @login_required
 @require_safe
-def review(request: HttpRequest, year: str, area: str) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, year: str, area: str) -> HttpResponse:
     """A report as the reviewer sees it: changes since the last submission and the moves."""
     _require_admin(request)
     report = access.get_report_for_viewing(request.user, year, area)
     return render(request, "manage/review.html", _review_context(request, report, forms={}))
 
 
-def _review_context(request: HttpRequest, report: AnnualReport, forms: dict) -> dict:
+def _review_context(request: AuthenticatedHttpRequest, report: AnnualReport, forms: dict) -> dict:
     actions = workflow.allowed_actions(report, request.user)
     action_forms = {
         t.action: forms.get(t.action)
@@ -64,7 +66,8 @@ def changes_since_previous_submission(report: AnnualReport) -> list[dict] | None
     )
     if len(submissions) < 2:
         return None
-    latest, before = submissions[0].figures, submissions[1].figures
+    # Both are {cell: shorthand} snapshots: the filter above leaves out events without one.
+    latest, before = (cast(dict[str, str], event.figures) for event in submissions)
     template = report.template
     rows = []
     for ref, _ in template.cells():
@@ -92,7 +95,7 @@ def _display(shorthand: str | None, decimals: int) -> str:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, year: str, area: str, action: str) -> HttpResponse:
+def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) -> HttpResponse:
     """Make one workflow move on a report (return, approve, publish, reopen)."""
     _require_admin(request)
     report = access.get_report_for_viewing(request.user, year, area)
@@ -157,13 +160,13 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         r.area_id: r for r in AnnualReport.objects.filter(year=year_obj).select_related("area")
     }
     last_events: dict[int, ReportEvent] = {}
-    for event in (
+    for recorded in (
         ReportEvent.objects.filter(report__year=year_obj)
         .select_related("user")
         .defer("figures")  # the submission snapshots are not needed for "last action"
         .order_by("at")
     ):
-        last_events[event.report_id] = event
+        last_events[recorded.report_id] = recorded
     rows = []
     for area in Area.objects.all():
         report = reports.get(area.pk)

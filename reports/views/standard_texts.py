@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, standard_text
+from ..access import AuthenticatedHttpRequest
 from ..forms import StandardTextForm
 from ..models import AnnualReport, ReportingYear, StandardText
 
@@ -38,7 +41,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, year: str) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, year: str) -> HttpResponse:
     """Write a year's standard text, starting from the text it shows today."""
     _require_admin(request)
     year_obj = access.get_year(year)
@@ -58,7 +61,7 @@ def edit(request: HttpRequest, year: str) -> HttpResponse:
             text = StandardText.objects.select_for_update().filter(year=year_obj).first()
             if _stamp(text) != form.cleaned_data["based_on"]:
                 form.add_error(None, _conflict(text))
-                form.data = form.data.copy()
+                form.data = cast(QueryDict, form.data).copy()  # bound to request.POST
                 form.data["based_on"] = _stamp(text)  # told now: saving again is deliberate
             elif text is None:
                 StandardText.objects.create(year=year_obj, updated_by=request.user, **words)

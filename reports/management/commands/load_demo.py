@@ -8,7 +8,7 @@ import datetime
 import io
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,8 +44,19 @@ FIRST_YEAR, DEMO_OPEN_YEAR = "2010-11", "2025-26"
 PAST_PUBLICATIONS = DEMO_DIR / "past-publications.csv"
 STANDARD_TEXT = DEMO_DIR / "standard-text-2025-26.toml"
 NATIONAL_TEAM = "National team"
+
+
+class DemoUser(TypedDict):
+    username: str
+    password: str
+    first_name: str
+    last_name: str
+    areas: NotRequired[list[str]]
+    national: NotRequired[bool]
+
+
 #: Development-only accounts; the passwords are in the README.
-DEMO_USERS = [
+DEMO_USERS: list[DemoUser] = [
     {
         "username": "kent.coordinator@example.gov.uk",
         "password": "kent-demo-password",
@@ -120,6 +131,7 @@ class Command(BaseCommand):
         """Every year from 2010-11, each with its template; past ones released, 2025-26 open."""
         first = ReportingYear.start_year_from_label(FIRST_YEAR)
         open_start = ReportingYear.start_year_from_label(DEMO_OPEN_YEAR)
+        assert first is not None and open_start is not None  # the labels above are well formed
         for start in range(first, open_start + 1):
             if start == open_start:
                 defaults = {
