@@ -78,6 +78,8 @@ def _get_report(reports: QuerySet[AnnualReport], year_label: str, area_slug: str
     # Looked up only among `reports`, those the person may see, in one query: another area's
     # report is refused with the same queries, and the same 404, whether or not it exists.
     start = ReportingYear.start_year_from_label(year_label)
+    if start is None:
+        raise Http404("No such report among yours.")
     try:
         return reports.select_related("area", "year", "last_edited_by").get(
             year__start_year=start, area__slug=area_slug

@@ -9,12 +9,13 @@ a revision or a figure here.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.contrib.admin.utils import model_format_dict
+from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -42,8 +43,13 @@ from .models import (
 )
 from .resources import FigureResource, PastPublicationResource
 
+if TYPE_CHECKING:  # what the mixin below is mixed into, for the type checker only
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
 
-class RefuseUnpermittedActions:
+
+class RefuseUnpermittedActions(_ModelAdmin):
     """Each action is offered only to those with the permission it names; one posted anyway is
     refused with a 403 that says so (Django would say only "No action selected")."""
 
@@ -58,7 +64,7 @@ class RefuseUnpermittedActions:
 
     def _declared_actions(self) -> dict[str, Any]:
         """Every action of this page (the site's too), whoever may run it."""
-        declared = dict(self.admin_site.actions)
+        declared: dict[str, Any] = dict(self.admin_site.actions)
         for action in self.actions or []:
             func = getattr(self, action) if isinstance(action, str) else action
             declared[func.__name__] = func
@@ -248,7 +254,7 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: AnnualReport = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AnnualReport | None = None) -> bool:
         # Not even for a superuser: a report (its figures, its timeline) ends only through the
         # workflow. This also takes away the bulk "Delete selected" action.
         return False
@@ -265,7 +271,7 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
         """Whether the person may make workflow moves: the national team's review permission."""
         return access.is_national_admin(request.user)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         # The link to the review page only for those who may review: it is a 404 for the rest.
         shown = list(super().get_list_display(request))
         return (
@@ -334,7 +340,8 @@ def export_figures(reports: QuerySet, file_format: CSV | XLSX) -> HttpResponse:
 
 
 @admin.register(Figure)
-class FigureAdmin(
+# types-django-import-export and django-stubs disagree on `model` and `change_list_template`.
+class FigureAdmin(  # type: ignore[misc]
     RefuseUnpermittedActions, ReadOnlyAdminMixin, CheckedImportMixin, admin.ModelAdmin
 ):
     """Every figure, read-only, with bulk import (checked, previewed, all or nothing) and export."""

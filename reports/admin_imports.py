@@ -13,7 +13,7 @@ files and the signed confirmation):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -29,6 +29,9 @@ from . import uploads
 from .import_forms import FigureImportForm, check_import_file
 from .uploads import BoundedCSV, BoundedXLSX, Confirmation, ImportRefused, PrivateUploadStorage
 
+if TYPE_CHECKING:
+    from django.contrib.admin.sites import AdminSite
+
 
 class ConfirmImportForm(forms.Form):
     """The confirmation step's only field: the signed token that names what was previewed."""
@@ -43,10 +46,13 @@ class CheckedImportMixin(ImportExportMixin):
     confirm_form_class = ConfirmImportForm
     tmp_storage_class = PrivateUploadStorage
     import_formats = [BoundedCSV, BoundedXLSX]
+    if TYPE_CHECKING:  # given by the ModelAdmin this is mixed into
+        admin_site: AdminSite
+        media: forms.Media
 
     # --- the preview -------------------------------------------------------------------------
 
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> TemplateResponse:
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         if request.method == "POST" and not context.get("confirm_form"):
@@ -143,7 +149,8 @@ class CheckedImportMixin(ImportExportMixin):
                 check_import_file(confirmation.original_name, len(data), data[:4096])
             except ValidationError as error:
                 raise ImportRefused(" ".join(error.messages)) from None
-            file_format = formats[confirmation.format]()
+            # The stubs say get_import_formats() gives formats; it gives their classes.
+            file_format = formats[confirmation.format]()  # type: ignore[operator]
             dataset = file_format.create_dataset(data if file_format.is_binary() else _text(data))
             request.import_confirmation = confirmation  # type: ignore[attr-defined]
             resource = resources[confirmation.resource](**self.get_import_resource_kwargs(request))
@@ -165,8 +172,11 @@ class CheckedImportMixin(ImportExportMixin):
         """The import page again, unbound, saying why nothing was imported."""
         messages.error(request, message)
         resources = self.get_import_resource_classes(request)
+        # The stubs say a plain Form; it is the ImportForm, which takes formats and resources.
         form = self.get_import_form_class(request)(
-            self.get_import_formats(), resources, initial=self.get_import_form_initial(request)
+            self.get_import_formats(),  # type: ignore[arg-type]
+            resources,  # type: ignore[arg-type]
+            initial=self.get_import_form_initial(request),
         )
         context = {
             **self.admin_site.each_context(request),
@@ -179,8 +189,10 @@ class CheckedImportMixin(ImportExportMixin):
             "import_error_display": self.import_error_display,
             "fields_list": [
                 (
-                    resource.get_display_name(),
-                    [field.column_name for field in resource().get_user_visible_fields()],
+                    # Ours are ModelResources, which have get_display_name; the stubs say
+                    # get_user_visible_fields() returns names, but it returns Fields.
+                    resource.get_display_name(),  # type: ignore[attr-defined]
+                    [field.column_name for field in resource().get_user_visible_fields()],  # type: ignore[attr-defined]
                 )
                 for resource in resources
             ],

@@ -16,9 +16,9 @@ import json
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, TypeGuard, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -249,12 +249,12 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def looks_like_formula(value: object) -> bool:
+def looks_like_formula(value: object) -> TypeGuard[str]:
     """Whether a spreadsheet would take `value` for a formula (text starting `FORMULA_STARTS`)."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def safe_cell(value: object) -> object:
+def safe_cell(value: T) -> T | str:
     """A CSV cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
 
     Figures are numbers and codes, and keys are lower-case words; area names and labels come
@@ -331,7 +331,7 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
 
-    def title(sheet: object, text: str) -> None:
+    def title(sheet: WriteOnlyWorksheet, text: str) -> None:
         _append(sheet, [text], title_font)
 
     cover = book.create_sheet("Cover_sheet")
@@ -383,7 +383,7 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
             for group in table.groups:
                 for row in group.rows:
                     label = f"{group.label}: {row.label}" if group.label else row.label
-                    cells: list[object] = []
+                    cells: list[str | Cell] = []
                     markers = []
                     for column in table.columns:
                         ref = CellRef(table.key, row.key, column.key)
@@ -434,7 +434,9 @@ def _reproducible(book: IO[bytes], as_of: datetime.datetime) -> IO[bytes]:
     return output
 
 
-def _append(sheet: object, values: list[object], font: Font | None = None) -> None:
+def _append(
+    sheet: WriteOnlyWorksheet, values: Sequence[str | Cell], font: Font | None = None
+) -> None:
     """Add a row to a write-only sheet in `font`, keeping every text as text.
 
     openpyxl writes any string starting "=" as a formula. Formula-like text
@@ -442,7 +444,7 @@ def _append(sheet: object, values: list[object], font: Font | None = None) -> No
     prefix, as Excel marks text typed after an apostrophe: it shows as it is and reads back
     unchanged, without the apostrophe the CSV needs.
     """
-    row = []
+    row: list[str | Cell] = []
     for value in values:
         if isinstance(value, Cell) or (font is None and not looks_like_formula(value)):
             row.append(value)  # a figure's cell, made with its number format, or plain text

@@ -121,10 +121,10 @@ def read_xlsx(data: bytes, limit: int | None = None) -> Dataset:
         raise ImportRefused(f"The file is not a workbook Excel can open ({error}).") from None
     try:
         sheet = book.worksheets[0]
-        rows, columns = sheet.max_row or 0, sheet.max_column or 0
-        if columns > MAX_COLUMNS or rows > limit + 1:
+        height, columns = sheet.max_row or 0, sheet.max_column or 0
+        if columns > MAX_COLUMNS or height > limit + 1:
             raise ImportRefused(
-                f"The workbook's first sheet says it holds {rows:,} rows and {columns:,} "
+                f"The workbook's first sheet says it holds {height:,} rows and {columns:,} "
                 f"columns; an import holds a heading row and at most {limit:,} figure rows, in "
                 f"at most {MAX_COLUMNS} columns. Copy the figures into a new workbook, or save "
                 "the sheet as CSV, and try again."
@@ -175,7 +175,8 @@ def _too_many_rows(limit: int) -> ImportRefused:
 class BoundedCSV(CSV):
     """django-import-export's CSV format, read within the bounds of a valid import."""
 
-    def create_dataset(self, in_stream: str | bytes) -> Dataset:
+    # django-import-export gives the file's content, never a stream (the stubs allow one).
+    def create_dataset(self, in_stream: str | bytes) -> Dataset:  # type: ignore[override]
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode("utf-8-sig")
         return read_csv(in_stream)
@@ -184,7 +185,7 @@ class BoundedCSV(CSV):
 class BoundedXLSX(XLSX):
     """django-import-export's XLSX format, read within the bounds of a valid import."""
 
-    def create_dataset(self, in_stream: bytes) -> Dataset:
+    def create_dataset(self, in_stream: bytes) -> Dataset:  # type: ignore[override]  # as above
         return read_xlsx(in_stream)
 
 

@@ -143,7 +143,7 @@ def declared_size_workbook(dimension: str = "A1:XFD1048576", year: str = "2010-1
     import openpyxl
 
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.append(["year", "area", "table", "row", "column", "value"])
     sheet.append([year, "kent", "restrictive_orders", "sopos", "number", 146])
     buffer = io.BytesIO()
