@@ -288,3 +288,20 @@ def staff_superuser(db):
 
     user = get_user_model().objects.create_superuser("root@example.gov.uk", password="x" * 20)
     return signed_in(user), make_report("kent", year=make_year(2010), status=Status.PUBLISHED)
+
+
+def test_export_of_one_year_and_area_to_a_file(tmp_path, db):
+    kent = make_report("kent", year=make_year(2010), status=Status.DRAFT)
+    make_report("essex", year=make_year(2010), status=Status.DRAFT)
+    make_report("kent", year=make_year(2011), status=Status.DRAFT)
+    path = tmp_path / "kent.csv"
+    call_command("export_figures", str(path), year="2010-11", area="kent", verbosity=0)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "year,area,table,row,column,value"
+    assert len(lines) == 1 + kent.figures.count()
+    assert all(line.startswith("2010-11,kent,") for line in lines[1:])
+
+
+def test_export_of_a_year_not_written_as_a_year_is_refused(tmp_path, db):
+    with pytest.raises(CommandError, match="“2010” is not a reporting year like 2010-11"):
+        call_command("export_figures", str(tmp_path / "x.csv"), year="2010", verbosity=0)

@@ -1,9 +1,11 @@
 """Every workflow move by every role: who may make it, what it records, what it refuses."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from reports import workflow
@@ -274,3 +276,12 @@ def test_value_stays_put_for_figures_of_a_returned_report(national_admin):
     workflow.perform(report, "return", national_admin, report.version, "Check.")
     assert report.cell_values() == values
     assert all(isinstance(v, CellValue) for v in values.values())
+
+
+def test_the_daily_reminder_command_says_how_many_it_sent(kent_coordinator):
+    today = datetime.date.today()
+    open_year(2011, deadline=today + datetime.timedelta(days=7))
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out)
+    assert out.getvalue().strip() == "1 reminder sent."
+    assert len(mail.outbox) == 1
