@@ -110,59 +110,194 @@ def _lines(text: str) -> Iterator[str]:
 
 
 def read_xlsx(data: bytes, limit: int | None = None) -> Dataset:
-    """The first sheet of a workbook as a dataset, read within the bounds of a valid import."""
+    """The first sheet of a workbook as a dataset, read within the bounds of a valid import.
+
+    Its parts are scanned first, as a stream, and the workbook refused at the first thing
+    past a bound: openpyxl builds a whole row, and every shared string, before any can be
+    left out, so its own reading is bounded only once the scan has passed.
+    """
     limit = row_limit() if limit is None else limit
-    _check_unzipped_size(data)
+    _scan_workbook(data, limit)
     import openpyxl  # only imports need it
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportRefused(f"The file is not a workbook Excel can open ({error}).") from None
+    except Exception:  # openpyxl raises many kinds for a broken workbook
+        raise ImportRefused(UNREADABLE_WORKBOOK) from None
     try:
-        sheet = book.worksheets[0]
-        height, columns = sheet.max_row or 0, sheet.max_column or 0
-        if columns > MAX_COLUMNS or height > limit + 1:
-            raise ImportRefused(
-                f"The workbook's first sheet says it holds {height:,} rows and {columns:,} "
-                f"columns; an import holds a heading row and at most {limit:,} figure rows, in "
-                f"at most {MAX_COLUMNS} columns. Copy the figures into a new workbook, or save "
-                "the sheet as CSV, and try again."
-            )
-        # Bounded reading: openpyxl pads each row to `max_col` and stops after `max_row`.
-        values = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=limit + 2, values_only=True)
-        header = list(next(values, ()))
-        while header and header[-1] is None:
-            header.pop()
-        if not header:
-            return Dataset()
-        width = len(header)
-        rows: list[list[Any]] = []
-        for line, row in enumerate(values, start=2):
-            if len(rows) >= limit:
-                raise _too_many_rows(limit)
-            if any(value is not None for value in row[width:]):
-                raise ImportRefused(
-                    f"Row {line} has values beyond the {width} columns the first row names."
-                )
-            rows.append(list(row[:width]))
-        return Dataset(*rows, headers=header)
+        return _first_sheet(book, limit)
+    except ImportRefused:
+        raise
+    except Exception:  # a cell openpyxl cannot read, a workbook with no sheet, …
+        raise ImportRefused(UNREADABLE_WORKBOOK) from None
     finally:
         book.close()
 
 
-def _check_unzipped_size(data: bytes) -> None:
+UNREADABLE_WORKBOOK = (
+    "The workbook could not be read. Open it in Excel and save it again, or save the sheet as "
+    "CSV, and try again."
+)
+
+
+def _first_sheet(book: Any, limit: int) -> Dataset:
+    sheet = book.worksheets[0]
+    height, columns = sheet.max_row or 0, sheet.max_column or 0
+    if columns > MAX_COLUMNS or height > limit + 1:
+        raise ImportRefused(
+            f"The workbook's first sheet says it holds {height:,} rows and {columns:,} "
+            f"columns; an import holds a heading row and at most {limit:,} figure rows, in "
+            f"at most {MAX_COLUMNS} columns. Copy the figures into a new workbook, or save "
+            "the sheet as CSV, and try again."
+        )
+    # Bounded reading: openpyxl pads each row to `max_col` and stops after `max_row`.
+    values = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=limit + 2, values_only=True)
+    header = list(next(values, ()))
+    while header and header[-1] is None:
+        header.pop()
+    if not header:
+        return Dataset()
+    width = len(header)
+    rows: list[list[Any]] = []
+    for line, row in enumerate(values, start=2):
+        if len(rows) >= limit:
+            raise _too_many_rows(limit)
+        if any(value is not None for value in row[width:]):
+            raise ImportRefused(
+                f"Row {line} has values beyond the {width} columns the first row names."
+            )
+        rows.append(list(row[:width]))
+    return Dataset(*rows, headers=header)
+
+
+#: A workbook saved by Excel has a dozen parts; one sheet is read.
+MAX_PARTS = 100
+MAX_SHEETS = 20
+#: No cell of an import needs more (a source's web address is the longest).
+MAX_CELL_CHARACTERS = 2_000
+_SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_COLUMN = re.compile(r"[A-Z]+")
+
+
+def _scan_workbook(data: bytes, limit: int) -> None:
+    """Refuse a workbook whose parts go past what a valid import could hold, reading each
+    part as a stream and stopping at the first thing past a bound."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(item.file_size for item in archive.infolist())
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS:
+                raise ImportRefused(
+                    f"The workbook has {len(parts):,} parts; one saved by Excel has a dozen. "
+                    "Save the sheet as CSV and try again."
+                )
+            unzipped = sum(part.file_size for part in parts)
+            most = settings.IMPORT_MAX_BYTES * MAX_UNZIPPED_RATIO
+            if unzipped > most:
+                raise ImportRefused(
+                    f"The workbook unzips to {unzipped / 1_048_576:,.0f} MB; the most an import "
+                    f"reads is {most // 1_048_576:,} MB. Save the sheet as CSV and try again."
+                )
+            for part in parts:
+                name = part.filename
+                if name == "xl/workbook.xml":
+                    _scan_part(archive, part, _count_sheets())
+                elif name == "xl/sharedStrings.xml":
+                    _scan_part(archive, part, _count_shared_strings((limit + 1) * MAX_COLUMNS))
+                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _scan_part(archive, part, _count_sheet_cells(limit))
     except zipfile.BadZipFile:
         raise ImportRefused("The file is named .xlsx but is not an Excel workbook.") from None
-    most = settings.IMPORT_MAX_BYTES * MAX_UNZIPPED_RATIO
-    if unzipped > most:
+
+
+def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, look: Any) -> None:
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, iterparse
+
+    next(look)  # started: it is sent each element as it ends
+    try:
+        with archive.open(part) as stream:
+            for _, element in iterparse(stream, events=("end",)):
+                look.send(element)
+    except (ParseError, DefusedXmlException):
+        raise ImportRefused(UNREADABLE_WORKBOOK) from None
+
+
+def _text_checked(element: Any, where: str) -> None:
+    if element.text and len(element.text) > MAX_CELL_CHARACTERS:
         raise ImportRefused(
-            f"The workbook unzips to {unzipped / 1_048_576:,.0f} MB; the most an import reads "
-            f"is {most // 1_048_576:,} MB. Save the sheet as CSV and try again."
+            f"{where} holds more than {MAX_CELL_CHARACTERS:,} characters; no figure, name or "
+            "source needs that many. Check the cell, and try again."
         )
+
+
+def _count_sheets() -> Any:
+    sheets = 0
+    while True:
+        element = yield
+        if element.tag == _SHEET_XML + "sheet":
+            sheets += 1
+            if sheets > MAX_SHEETS:
+                raise ImportRefused(
+                    f"The workbook has more than {MAX_SHEETS} sheets. Copy the figures into a "
+                    "new workbook, or save the sheet as CSV, and try again."
+                )
+
+
+def _count_shared_strings(most: int) -> Any:
+    strings = 0
+    while True:
+        element = yield
+        if element.tag == _SHEET_XML + "t":
+            _text_checked(element, "A text cell")
+        elif element.tag == _SHEET_XML + "si":
+            strings += 1
+            if strings > most:
+                raise ImportRefused(
+                    f"The workbook holds more than {most:,} pieces of text: more than a valid "
+                    "import could. Save the sheet as CSV and try again."
+                )
+            element.clear()
+
+
+def _count_sheet_cells(limit: int) -> Any:
+    rows, cells = 0, 0
+    while True:
+        element = yield
+        tag = element.tag
+        if tag == _SHEET_XML + "c":
+            cells += 1
+            column = _COLUMN.match(element.get("r", ""))
+            if cells > MAX_COLUMNS or (column and _column_number(column.group()) > MAX_COLUMNS):
+                raise ImportRefused(
+                    f"Row {rows + 1} of a sheet has cells beyond column "
+                    f"{get_column_letter(MAX_COLUMNS)}; an import has at most {MAX_COLUMNS} "
+                    "columns. Copy the figures into a new workbook, or save the sheet as CSV, "
+                    "and try again."
+                )
+            element.clear()
+        elif tag in (_SHEET_XML + "v", _SHEET_XML + "t"):
+            _text_checked(element, f"A cell in row {rows + 1}")
+        elif tag == _SHEET_XML + "row":
+            rows, cells = rows + 1, 0
+            if rows > limit + 1:
+                raise _too_many_rows(limit)
+            element.clear()
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def get_column_letter(number: int) -> str:
+    """The spreadsheet column's letters: 1 is A, 7 is G."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _too_many_rows(limit: int) -> ImportRefused:

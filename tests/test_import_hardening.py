@@ -406,3 +406,130 @@ def test_old_mac_line_endings_read_as_lines(tmp_path, db):
     )
     call_command("import_figures", str(path), verbosity=0)
     assert Figure.objects.get(table="restrictive_orders", row="sopos").value == 146
+
+
+# --- workbooks whose parts go past the bounds, however their size is declared --------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def workbook_with(rows_xml: bytes = b"", parts: dict[str, bytes] | None = None) -> bytes:
+    """The valid two-row workbook (declaring its true size), with `rows_xml` appended to its
+    sheet and `parts` added or replaced."""
+    source = zipfile.ZipFile(io.BytesIO(declared_size_workbook(dimension="A1:F2")))
+    target = io.BytesIO()
+    parts = dict(parts or {})
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = parts.pop(item.filename, None) or source.read(item.filename)
+            if item.filename == SHEET:
+                data = data.replace(b"</sheetData>", rows_xml + b"</sheetData>")
+            out.writestr(item, data)
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return target.getvalue()
+
+
+def refusal(data: bytes) -> str:
+    from reports.uploads import ImportRefused, read_xlsx
+
+    with pytest.raises(ImportRefused) as refused:
+        read_xlsx(data)
+    return str(refused.value)
+
+
+def test_a_row_of_many_cells_under_an_understated_size_is_refused_within_bounded_memory(db):
+    make_year(2010)
+    wide = workbook_with(b'<row r="3">' + b"<c><v>1</v></c>" * 200_000 + b"</row>")
+    tracemalloc.start()
+    try:
+        message = refusal(wide)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message.startswith("Row 3 of a sheet has cells beyond column G")
+    assert peak < 10 * 1024 * 1024, f"{peak / 1_048_576:.1f} MB"  # before: 2.8 GB for 6 million
+
+
+def test_a_cell_beyond_column_g_is_refused_even_when_the_size_says_otherwise(db):
+    make_year(2010)
+    message = refusal(workbook_with(b'<row r="3"><c r="XFD3"><v>1</v></c></row>'))
+    assert message.startswith("Row 3 of a sheet has cells beyond column G;")
+
+
+def test_more_text_than_a_valid_import_could_hold_is_refused(db):
+    make_year(2010)
+    most = (row_limit() + 1) * 7
+    shared = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"<si><t>a</t></si>" * (most + 1)
+        + b"</sst>"
+    )
+    message = refusal(workbook_with(parts={"xl/sharedStrings.xml": shared}))
+    assert f"holds more than {most:,} pieces of text" in message
+
+
+def test_a_workbook_of_many_sheets_is_refused(db):
+    make_year(2010)
+    source = workbook_with()
+    book = zipfile.ZipFile(io.BytesIO(source)).read("xl/workbook.xml")
+    many = re.sub(
+        rb"<sheets>.*</sheets>",
+        b"<sheets>"
+        + b"".join(b'<sheet name="S%d" sheetId="%d" r:id="rId1"/>' % (n, n) for n in range(1, 30))
+        + b"</sheets>",
+        book,
+    )
+    assert "more than 20 sheets" in refusal(workbook_with(parts={"xl/workbook.xml": many}))
+
+
+def test_a_cell_of_more_text_than_any_import_needs_is_refused(staff):
+    make_year(2010)
+    long_cell = workbook_with(
+        b'<row r="3"><c r="A3" t="inlineStr"><is><t>' + b"x" * 200_000 + b"</t></is></c></row>"
+    )
+    html = upload(staff, long_cell, name="figures.xlsx", file_format="1").content.decode()
+    assert "A cell in row 3 holds more than 2,000 characters" in html
+    assert "Traceback" not in html
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param({"rows": b'<row r="3"><c r="A3" t="n"><v>abc</v></c></row>'}, id="bad-number"),
+        pytest.param({"workbook": True}, id="no-sheets"),
+        pytest.param({"rows": b'<row r="3"><c r="A3"><v>1</v></row>'}, id="not-xml"),
+    ],
+)
+def test_a_workbook_that_cannot_be_read_is_refused_in_plain_words(tmp_path, db, broken):
+    make_year(2010)
+    if "workbook" in broken:
+        book = zipfile.ZipFile(io.BytesIO(workbook_with())).read("xl/workbook.xml")
+        data = workbook_with(
+            parts={"xl/workbook.xml": re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", book)}
+        )
+    else:
+        data = workbook_with(broken["rows"])
+    path = tmp_path / "figures.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match="The workbook could not be read"):
+        call_command("import_figures", str(path), verbosity=0)
+
+
+def test_a_workbook_with_a_value_beyond_its_named_columns_is_refused(db):
+    make_year(2010)
+    message = refusal(
+        workbook_with(b'<row r="3"><c r="G3" t="inlineStr"><is><t>x</t></is></c></row>')
+    )
+    assert message == "Row 3 has values beyond the 6 columns the first row names."
+
+
+def test_a_workbook_with_an_entity_expansion_is_refused(db):
+    make_year(2010)
+    source = zipfile.ZipFile(io.BytesIO(workbook_with())).read(SHEET)
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        + source.replace(b"<v>146</v>", b"<v>&lol2;</v>").split(b"?>", 1)[-1]
+    )
+    assert refusal(workbook_with(parts={SHEET: bomb})).startswith("The workbook could not be read")
