@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .models import Area, ReportingYear
@@ -81,7 +82,8 @@ def parse_figures_csv(text: str, *, with_source: bool = False) -> list[ParsedRet
     areas = {area.slug: area for area in Area.objects.all()}
     returns: dict[tuple[int, int], ParsedReturn] = {}
     problems: list[str] = []
-    for line, record in enumerate(reader, start=2):  # records, counted as tablib does
+    # Records, counted as tablib does.
+    for line, record in enumerate(_records(reader, problems), start=2):
         if len(problems) >= MAX_PROBLEMS:
             problems.append(STOPPED)
             break
@@ -134,6 +136,16 @@ def parse_figures_csv(text: str, *, with_source: bool = False) -> list[ParsedRet
     if problems:
         raise FigureImportError(problems)
     return list(returns.values())
+
+
+def _records(reader: csv.DictReader, problems: list[str]) -> Iterator[dict[str, str]]:
+    """The reader's records, ending at one the csv module cannot read, with that problem."""
+    line = 1
+    try:
+        for line, record in enumerate(reader, start=2):  # noqa: B007 (the last is wanted)
+            yield record
+    except csv.Error as error:
+        problems.append(f"Line {line + 1}: could not be read as CSV ({error}).")
 
 
 def check_parsed(parsed: ParsedReturn, *, complete: bool) -> list[str]:

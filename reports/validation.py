@@ -23,7 +23,7 @@ WARNING_MINIMUM_CHANGE = 5
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 #: A whole number with its thousands separated by commas: 1,234 or 12,345,678.
-_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+_GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+")  # not 0,123: a decimal comma
 _STATUS_BY_SHORTHAND = {text: status for status, text in SHORTHAND.items()}
 _STATUS_BY_SHORTHAND.update(
     {text.strip("[]"): status for text, status in list(_STATUS_BY_SHORTHAND.items())}

@@ -102,7 +102,7 @@ def test_csv_downloads_defuse_formula_like_text_with_the_spreadsheet_definition(
 
 # --- Thousands separators only in their places ----------------------------------------------
 
-COMMA_SLIPS = ["1,2,3", "12,34", ",123", "1,,234", "1234,567", "123,", "1.2,3"]
+COMMA_SLIPS = ["1,2,3", "12,34", ",123", "1,,234", "1234,567", "123,", "1.2,3", "0,123", "00,123"]
 RSOS = CellRef("rso_breaches", "rsos", "number")
 
 

@@ -533,3 +533,27 @@ def test_a_workbook_with_an_entity_expansion_is_refused(db):
         + source.replace(b"<v>146</v>", b"<v>&lol2;</v>").split(b"?>", 1)[-1]
     )
     assert refusal(workbook_with(parts={SHEET: bomb})).startswith("The workbook could not be read")
+
+
+def test_a_failure_inside_an_import_shows_its_message_and_no_traceback(staff, monkeypatch):
+    import reports.resources
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("The figures could not be checked.")
+
+    monkeypatch.setattr(reports.resources, "parse_figures_csv", failing)
+    make_year(2010)
+    html = upload(staff, HEADER + "2010-11,kent,restrictive_orders,sopos,number,1\n").content
+    assert b"The figures could not be checked." in html
+    assert b"Traceback" not in html and b'class="traceback"' not in html
+
+
+def test_a_line_the_csv_module_cannot_read_is_a_problem_of_that_line(db):
+    from reports.imports import FigureImportError, parse_figures_csv
+
+    make_year(2010)
+    with pytest.raises(FigureImportError) as refused:
+        parse_figures_csv(HEADER + "2010-11,kent,restrictive_orders,sopos,number," + "4" * 200_000)
+    assert refused.value.problems == [
+        "Line 2: could not be read as CSV (field larger than field limit (131072))."
+    ]
