@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.checks import Error, Tags, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 
 from . import returns
 
@@ -51,3 +52,20 @@ def check_reporting_years_have_templates(
         for start, key in years
         if key not in known
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_proxies_are_counted(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Behind a TLS proxy, the proxies must be counted, or every client shares its address."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and settings.TRUSTED_PROXY_COUNT == 0:
+        return [
+            Warning(
+                "BEHIND_TLS_PROXY is on but TRUSTED_PROXY_COUNT is 0: every client would share "
+                "the proxy's address, so five wrong passwords would lock an account out for "
+                "everyone, and password-reset limits would be one budget for the whole site.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of the service "
+                "(1 behind one load balancer). See docs/deployment.md.",
+                id="reports.W001",
+            )
+        ]
+    return []

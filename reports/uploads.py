@@ -2,16 +2,17 @@
 
 Reading. A file is never read further than a valid import could go: at most
 `MAX_COLUMNS` columns, and at most `row_limit()` rows, every cell of every area's report in
-every reporting year once. A workbook is read in openpyxl's read-only mode within those bounds,
-and one whose first sheet declares a larger size, or that unzips to far more than it weighs, is
-refused before any row is read.
+every reporting year once. A workbook's parts are scanned as a stream first and the workbook
+refused at the first thing past those bounds, whatever size its sheet declares; only then does
+openpyxl read it, in read-only mode, within them.
 
 Confirming. The admin previews an import, then imports it when confirmed. Between the two the
 file waits in a private folder (`IMPORT_UPLOAD_DIR`, mode 700, each file 600) under a random
 name. The confirmation form carries that name signed together with the user, a digest of their
 session, the format and resource chosen and the version of each report the preview read, so a
 confirmation imports exactly what was previewed, by whoever previewed it, or nothing. A file
-waits at most `IMPORT_CONFIRM_MINUTES`; older ones are removed whenever another is uploaded.
+can be confirmed for `IMPORT_CONFIRM_MINUTES`; older ones are removed whenever another is
+uploaded.
 """
 
 from __future__ import annotations

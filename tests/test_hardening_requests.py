@@ -93,6 +93,37 @@ def test_behind_the_proxy_the_client_is_the_address_the_proxy_appended(
     assert fine.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "client_is"),
+    [
+        ("198.51.100.7:52311", "198.51.100.7"),
+        ("[2001:db8:1:2::9]:443", "2001:db8:1:2::"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::"),
+        ("2001:db8:1:2:bbbb::2", "2001:db8:1:2::"),  # the same /64: the same client
+        ("not an address", BALANCER),
+    ],
+)
+def test_the_client_behind_the_proxy_is_read_without_its_port_and_ipv6_by_its_64(
+    settings, rf, forwarded, client_is
+):
+    from mappa_portal.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == client_is
+
+
+def test_a_deploy_check_warns_of_a_tls_proxy_whose_proxies_are_not_counted(settings):
+    from reports.checks import check_proxies_are_counted
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXY_COUNT = 0
+    [warning] = check_proxies_are_counted()
+    assert warning.id == "reports.W001"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert check_proxies_are_counted() == []
+
+
 # --- Caching: back-office and signed-in responses are private and never stored -------------
 
 BACK_OFFICE = ("/admin/", "/manage/", "/account/")
@@ -145,6 +176,13 @@ def test_a_signed_in_person_reading_a_public_page_gets_it_private_and_never_stor
     ]
     assert stored == []
     assert "ETag" not in kent.get("/reports/2010-11/kent/")
+
+
+def test_an_anonymous_visitor_with_a_message_waiting_gets_public_pages_never_stored(
+    published_kent, client
+):
+    client.cookies["messages"] = "a message waiting"
+    assert never_stored(client.get("/reports/2010-11/kent/"))
 
 
 def test_anonymous_public_pages_keep_the_public_caches_headers(published_kent, client):
