@@ -308,9 +308,9 @@ def _check_cell(
         return warning(
             Rule.LARGE_CHANGE,
             Severity.CHECK,
-            f"with {known} published year-on-year change{'s' if known != 1 else ''} of this "
-            f"figure across areas, too few to know what is typical, changes of more than "
-            f"{LARGE_SHARE:.0%} are flagged"
+            f"there are too few published year-on-year changes of this figure across areas "
+            f"({known}) to know what is typical, so changes of more than {LARGE_SHARE:.0%} "
+            "are flagged"
             if before and now
             else "a change from or to 0 is flagged when it is 5 or more",
         )
