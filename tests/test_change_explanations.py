@@ -127,6 +127,8 @@ def test_reviewers_see_the_warnings_explanations_and_the_areas_series(kent, nati
 def test_the_national_team_lists_every_flagged_figure_of_a_year(national, kent, draft):
     make_report("essex", year=make_year(2011), status=AnnualReport.Status.SUBMITTED)
     kent.post(explain_url(SOPOS), {"version": version(draft), "explanation": "Court backlog."})
+    tracker = national.get("/manage/tracker/2011-12/").content.decode()
+    assert f'href="{FLAGGED}"' in tracker
     page = national.get(FLAGGED).content.decode()
     assert "2 flagged figures, 1 not explained in all" in page
     assert page.count('href="/manage/reports/2011-12/kent/review/#figures-to-check"') == 2
