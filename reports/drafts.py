@@ -15,8 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from .change_checks import ChangeWarning
 from .figures import update_figures
-from .models import AnnualReport, Signatory
+from .models import AnnualReport, ChangeAcknowledgement, Signatory
 from .returns import CellRef, CellValue
 
 EDITABLE_STATUSES = (AnnualReport.Status.DRAFT, AnnualReport.Status.RETURNED)
@@ -91,7 +92,7 @@ def _claim(report: AnnualReport, user: User, version: int) -> None:
 @transaction.atomic
 def save_fields(report: AnnualReport, user: User, version: int, **fields: object) -> None:
     """Save text or population fields of the report."""
-    unknown = set(fields) - TEXT_FIELDS - TABLE_REPORT_FIELDS - {"change_explanation"}
+    unknown = set(fields) - TEXT_FIELDS - TABLE_REPORT_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
     _claim(report, user, version)
@@ -151,3 +152,26 @@ def save_signatories(
     for pk, signatory in existing.items():
         if pk not in kept:
             signatory.delete()
+
+
+@transaction.atomic
+def acknowledge(
+    report: AnnualReport, user: User, version: int, warning: ChangeWarning, explanation: str
+) -> ChangeAcknowledgement:
+    """Record `user`'s explanation of one flagged figure, as it is now (replacing an earlier one
+    for the same cell and rule)."""
+    _claim(report, user, version)
+    acknowledgement, _ = ChangeAcknowledgement.objects.update_or_create(
+        report=report,
+        table=warning.cell.table,
+        row=warning.cell.row,
+        column=warning.cell.column,
+        rule=warning.rule,
+        defaults={
+            "figure": warning.figure,
+            "explanation": explanation,
+            "by": user,
+            "at": timezone.now(),
+        },
+    )
+    return acknowledgement

@@ -271,25 +271,22 @@ class StartReportForm(GovukForm):
 
 
 class SubmitForm(VersionedForm):
+    """Submitting the report as checked (each flagged figure is explained on its own page)."""
+
+
+class AcknowledgementForm(VersionedForm):
+    """The coordinator's explanation of one figure flagged by the change checks."""
+
     explanation = forms.CharField(
-        label="Why did these figures change so much?",
-        help_text="National admins will see this when they review the report.",
-        required=False,
+        label="Why did this figure change like this?",
+        help_text="Say what happened, in a sentence or two. Reviewers read it beside the figure.",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Explain why this figure changed like this.",
+            "max_length": "Keep the explanation to 2,000 characters or fewer.",
+        },
     )
-
-    def __init__(self, *args: Any, needs_explanation: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.needs_explanation = needs_explanation
-
-    def clean_explanation(self) -> str:
-        text = self.cleaned_data["explanation"].strip()
-        if self.needs_explanation and not text:
-            raise forms.ValidationError(
-                "Explain why the figures marked changed so much since last year."
-            )
-        return text
 
 
 class SignInForm(AuthenticationForm):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import change_checks
 from .returns import (
     CellRef,
     CellStatus,
@@ -217,9 +218,14 @@ class AnnualReport(models.Model):
     population_source = models.TextField(
         blank=True, help_text="How the rate per 100,000 was calculated, printed under it."
     )
+    #: Before each change warning was explained on its own (`ChangeAcknowledgement`), one
+    #: explanation covered them all: kept, and shown to reviewers, for the reports that have one.
     change_explanation = models.TextField(
         blank=True,
-        help_text="The coordinator's explanation of figures that moved a lot since last year.",
+        help_text=(
+            "The coordinator's one explanation of every figure that moved a lot, from before "
+            "each warning was explained on its own. No longer written."
+        ),
     )
     is_past_publication = models.BooleanField(
         default=False,
@@ -343,6 +349,50 @@ class Figure(CellFields):
                 f"{template.label_of(self.ref)} is "
                 + ("applicable: give a figure, [x] or [c]." if applicable else "not applicable.")
             )
+
+
+class ChangeAcknowledgement(models.Model):
+    """A coordinator's explanation of one change warning (`change_checks.py`) on one cell.
+
+    One per report, cell and rule. It explains the figure as it was (`figure`): if the figure
+    changes, the warning needs explaining again.
+    """
+
+    report = models.ForeignKey(
+        AnnualReport, on_delete=models.CASCADE, related_name="change_acknowledgements"
+    )
+    table = models.CharField(max_length=50)
+    row = models.CharField(max_length=50)
+    column = models.CharField(max_length=50)
+    rule = models.CharField(max_length=10, choices=change_checks.Rule.choices)
+    figure = models.CharField(max_length=30, help_text="The figure explained, e.g. 1374.")
+    explanation = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "table", "row", "column", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "table", "row", "column", "rule"],
+                name="one_acknowledgement_per_cell_and_rule",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.ref} ({self.rule})"
+
+    @property
+    def ref(self) -> CellRef:
+        return CellRef(self.table, self.row, self.column)
+
+    @property
+    def key(self) -> tuple[CellRef, str]:
+        return (self.ref, self.rule)
 
 
 class Signatory(models.Model):

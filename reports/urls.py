@@ -53,10 +53,12 @@ manage_patterns = [
     path(f"{REPORT}/signatories/", manage.edit_signatories, name="signatories"),
     path(f"{REPORT}/tables/<slug:table>/", manage.edit_table, name="table"),
     path(f"{REPORT}/check/", manage.check_answers, name="check"),
+    path(f"{REPORT}/check/<str:cell>/<slug:rule>/", manage.explain_change, name="explain"),
     path(f"{REPORT}/history/", manage.history, name="history"),
     path(f"{REPORT}/review/", review.review, name="review"),
     path(f"{REPORT}/actions/<slug:action>/", review.act, name="act"),
     path("tracker/<year:year>/", review.tracker, name="tracker"),
+    path("flagged-figures/<year:year>/", review.flagged_figures, name="flagged"),
     path("standard-text/", standard_texts.year_list, name="standard-texts"),
     path("standard-text/<year:year>/", standard_texts.edit, name="standard-text"),
 ]

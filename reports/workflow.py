@@ -22,11 +22,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, notifications
+from . import access, change_checks, notifications
 from .drafts import EditConflict, accepts_changes
 from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent, ReportingYear
-from .returns import CellRef, cells_breaking_between
-from .validation import Problem, check_changes, check_figures
+from .returns import CellRef
+from .validation import Problem, check_figures
 
 Status = AnnualReport.Status
 logger = logging.getLogger(__name__)
@@ -77,16 +77,26 @@ class Readiness:
     """What stands between a report and its submission."""
 
     errors: list[Problem]
-    warnings: list[Problem]
-    previous: PublishedRevision | None
+    #: Figures unlike the published history, each with its explanation if it has a current one.
+    flagged: list[change_checks.FlaggedFigure]
+
+    @property
+    def warnings(self) -> list[change_checks.ChangeWarning]:
+        return [f.warning for f in self.flagged]
+
+    @property
+    def unexplained(self) -> list[change_checks.FlaggedFigure]:
+        """Flagged figures still to be explained (or explained when they were different)."""
+        return [f for f in self.flagged if not f.explained]
 
     @property
     def can_submit(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.unexplained
 
 
 def readiness(report: AnnualReport) -> Readiness:
-    """Check a report as submission would: complete, consistent, with warnings for big moves."""
+    """Check a report as submission would: complete, consistent, and every figure flagged by the
+    change checks explained."""
     values = report.cell_values()
     template = report.template
     errors = check_figures(template, values, complete=True, population=report.population_estimate)
@@ -94,30 +104,7 @@ def readiness(report: AnnualReport) -> Readiness:
         errors.append(Problem((), "Write the introduction (foreword)."))
     if not report.local_narrative.strip():
         errors.append(Problem((), "Write the local page."))
-    previous = previous_published(report)
-    warnings = []
-    if previous is not None:
-        warnings = check_changes(
-            template,
-            values,
-            previous.cell_values(),
-            str(previous.report.year),
-            not_comparable=cells_breaking_between(
-                template, previous.report.year.start_year, report.year.start_year
-            ),
-        )
-    return Readiness(errors=errors, warnings=warnings, previous=previous)
-
-
-def previous_published(report: AnnualReport) -> PublishedRevision | None:
-    """The latest public revision of the area's report for an earlier year."""
-    return (
-        PublishedRevision.objects.public()
-        .filter(report__area=report.area, report__year__start_year__lt=report.year.start_year)
-        .select_related("report__year")
-        .order_by("-report__year__start_year", "-number")
-        .first()
-    )
+    return Readiness(errors=errors, flagged=change_checks.flagged_figures(report, values))
 
 
 def permitted(report: AnnualReport, action: str, user: User) -> bool:
@@ -175,7 +162,7 @@ def perform(
         raise TransitionRefused(f"Say why, to {transition.label.lower()} the report.")
     with transaction.atomic():
         if action == "submit":
-            _submit(report, user, version, comment)
+            _submit(report, user, version)
         elif action == "publish":
             _move(report, transition, user, version)
             publish_revision(report, user)
@@ -184,22 +171,26 @@ def perform(
         notifications.after_move(report, action, comment)
 
 
-def _submit(report: AnnualReport, user: User, version: int, explanation: str) -> None:
+def _submit(report: AnnualReport, user: User, version: int) -> None:
     state = readiness(report)
     if state.errors:
         raise TransitionRefused("The report has problems to fix before it can be submitted.")
-    if state.warnings and not explanation:
-        raise TransitionRefused("Explain why the figures marked changed so much since last year.")
+    if state.unexplained:
+        raise TransitionRefused(unexplained_message(len(state.unexplained)))
     template = report.template
     snapshot = {str(ref): template.text(ref, value) for ref, value in report.cell_values().items()}
-    _move(report, TRANSITIONS["submit"], user, version, comment=explanation, figures=snapshot)
-    report.change_explanation = explanation
-    report.save(update_fields=["change_explanation"])
+    _move(report, TRANSITIONS["submit"], user, version, figures=snapshot)
 
 
-def submit(report: AnnualReport, user: User, version: int, explanation: str = "") -> None:
-    """Submit a complete, consistent report; warnings need a short explanation."""
-    perform(report, "submit", user, version, comment=explanation)
+def unexplained_message(count: int) -> str:
+    """What a coordinator is told when flagged figures are not explained yet."""
+    figures = "figure" if count == 1 else "figures"
+    return f"Explain the {count} {figures} marked for checking before you submit the report."
+
+
+def submit(report: AnnualReport, user: User, version: int) -> None:
+    """Submit a complete, consistent report whose flagged figures are all explained."""
+    perform(report, "submit", user, version)
 
 
 def publish_revision(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from reports.models import AnnualReport, ReportingYear
-from reports.workflow import release_due, set_release_time
+from reports.workflow import readiness, release_due, set_release_time
 from tests.factories import consistent_figures
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +50,18 @@ def test_kent_enters_submits_and_publishes_the_2025_26_return(full_demo, kent, n
         assert response.status_code == 302, table.key
     for section in ("introduction", "local-page"):
         kent.post(f"{REPORT}/{section}/", {"version": version(), "text": "Kent in 2025-26."})
-    check = kent.post(f"{REPORT}/check/", {"version": version(), "explanation": "New return."})
-    assert check.status_code == 302
+    # Figures far from Kent's last published year (2010-11) are each explained first.
     report = AnnualReport.objects.get(area__slug="kent", year=year)
+    flagged = readiness(report).unexplained
+    assert flagged
+    for item in flagged:
+        cell, rule = item.warning.cell, item.warning.rule.value
+        explain = f"{REPORT}/check/{cell}/{rule}/"
+        assert f'href="{explain}"' in kent.get(f"{REPORT}/check/").content.decode()
+        kent.post(explain, {"version": version(), "explanation": "A new return."})
+    check = kent.post(f"{REPORT}/check/", {"version": version()})
+    assert check.status_code == 302
+    report.refresh_from_db()
     assert report.status == AnnualReport.Status.SUBMITTED
     assert report.cell_values() == {
         **figures,

@@ -32,6 +32,8 @@ SAMPLE = {
     "id": "1",
     "url": "nowhere/",
     "key": "category_1_on_31_march",
+    "cell": "rso_breaches.rsos.number",
+    "rule": "large",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -93,6 +95,9 @@ EXPECTED = {
     "manage:review": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:act": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
     "manage:tracker": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:flagged": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    # Only a figure the change checks flag can be explained (Kent 2010-11 has no year before).
+    "manage:explain": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (404, 404)],
     "manage:standard-texts": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     # An empty POST is refused with the form's errors (200), never saved.
     "manage:standard-text": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],

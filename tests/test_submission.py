@@ -1,10 +1,10 @@
-"""Submitting: only complete, consistent reports; big changes need a word of explanation."""
+"""Submitting: only complete, consistent reports (flagged figures: test_change_explanations.py)."""
 
 import pytest
 
 from reports.models import AnnualReport, ReportEvent
-from reports.returns import CellRef, CellValue
-from tests.factories import consistent_figures, make_report, make_year, open_year
+from reports.returns import CellRef
+from tests.factories import make_report, make_year, open_year
 
 pytestmark = pytest.mark.django_db
 CHECK = "/manage/reports/2011-12/kent/check/"
@@ -61,53 +61,20 @@ def test_report_of_a_closed_year_cannot_be_submitted_or_edited(kent, db):
     assert "The 2011-12 reporting year is closed" in response.content.decode()
 
 
-def test_big_changes_since_last_published_year_need_an_explanation(kent, db):
-    previous = consistent_figures(make_year(2010).template, seed=1)
-    make_report("kent", year=make_year(2010), figures=previous)
-    now = dict(previous)
-    ref = CellRef("rso_breaches", "rsos", "number")
-    now[ref] = CellValue.of(previous[ref].value + 40)
-    draft = make_report("kent", year=open_year(2011), status=AnnualReport.Status.DRAFT, figures=now)
-    page = kent.get(CHECK).content.decode()
-    assert "Big changes since 2010-11" in page
-    before = previous[ref].value
-    assert f"RSOs cautioned or convicted is {before + 40:,}, up " in page
-    response = kent.post(CHECK, {"version": draft.version, "explanation": "  "})
-    assert "Explain why the figures marked changed so much since last year." in (
-        response.content.decode()
-    )
-    draft.refresh_from_db()
-    assert draft.status == AnnualReport.Status.DRAFT
-    kent.post(CHECK, {"version": draft.version, "explanation": "A new police unit started."})
-    draft.refresh_from_db()
-    assert draft.status == AnnualReport.Status.SUBMITTED
-    assert draft.change_explanation == "A new police unit started."
-    assert ReportEvent.objects.get(report=draft).comment == "A new police unit started."
-
-
-def test_small_changes_need_no_explanation(kent, db):
-    previous = consistent_figures(make_year(2010).template, seed=1)
-    make_report("kent", year=make_year(2010), figures=previous)
-    draft = make_report(
-        "kent", year=open_year(2011), status=AnnualReport.Status.DRAFT, figures=previous
-    )
-    assert "Big changes" not in kent.get(CHECK).content.decode()
-    kent.post(CHECK, {"version": draft.version})
-    draft.refresh_from_db()
-    assert draft.status == AnnualReport.Status.SUBMITTED
-
-
-def test_admins_see_the_explanation(national, kent, db):
-    draft = make_report(
+def test_admins_still_read_an_explanation_given_before_figures_were_explained_one_by_one(
+    national, db
+):
+    make_report(
         "kent",
         year=open_year(2011),
         status=AnnualReport.Status.SUBMITTED,
         change_explanation="A new police unit started.",
     )
     page = national.get(CHECK).content.decode()
-    assert "Explanation of changes since last year" in page
+    assert "Explanation of changes given with an earlier submission" in page
     assert "A new police unit started." in page
-    assert draft.status == "submitted"
+    review = national.get("/manage/reports/2011-12/kent/review/").content.decode()
+    assert "With an earlier submission, the coordinator explained" in review
 
 
 def test_returned_report_can_be_edited_and_resubmitted(kent, db):

@@ -53,3 +53,9 @@ def status_tag_class(status: str) -> str:
         "approved": "govuk-tag--turquoise",
         "published": "govuk-tag--green",
     }.get(status, "govuk-tag--grey")
+
+
+@register.filter
+def severity_tag_class(severity: str) -> str:
+    """The GOV.UK tag colour for a change warning's severity (`change_checks.Severity`)."""
+    return {"check": "govuk-tag--yellow", "unusual": "govuk-tag--red"}.get(severity, "")

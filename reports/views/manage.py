@@ -21,9 +21,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import access, drafts, workflow
+from .. import access, change_checks, drafts, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import (
+    AcknowledgementForm,
     SignatoryFormSet,
     StartReportForm,
     SubmitForm,
@@ -387,25 +388,18 @@ def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> Ht
     report = access.get_report_for_viewing(request.user, year, area)
     state = workflow.readiness(report)
     can_submit = workflow.allowed(report, "submit", request.user)
-    form = SubmitForm(
-        _posted(request),
-        initial={"version": report.version, "explanation": report.change_explanation},
-        needs_explanation=bool(state.warnings),
-    )
+    form = SubmitForm(_posted(request), initial={"version": report.version})
     if request.method == "POST":
         if not workflow.permitted(report, "submit", request.user):
             raise PermissionDenied(workflow.not_permitted_message("submit"))
         if not can_submit:
             messages.error(request, "You cannot submit this report now.")
             return redirect(report_url("manage:overview", report))
-        if state.can_submit and form.is_valid():
+        if state.unexplained:
+            form.add_error(None, workflow.unexplained_message(len(state.unexplained)))
+        elif state.can_submit and form.is_valid():
             try:
-                workflow.submit(
-                    report,
-                    request.user,
-                    form.cleaned_data["version"],
-                    form.cleaned_data["explanation"],
-                )
+                workflow.submit(report, request.user, form.cleaned_data["version"])
             except (workflow.TransitionRefused, drafts.EditConflict) as refused:
                 form.add_error(None, str(refused))
             else:
@@ -427,6 +421,65 @@ def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> Ht
         "editable": drafts.is_editable(report) and access.can_edit_area(request.user, report.area),
     }
     return render(request, "manage/check.html", context)
+
+
+@login_required
+@GET_POST
+def explain_change(
+    request: AuthenticatedHttpRequest, year: str, area: str, cell: str, rule: str
+) -> HttpResponse:
+    """One figure flagged by the change checks: the area's series and the explanation."""
+    report = access.get_report_for_coordinator(request.user, year, area)
+    if response := _editable_or_redirect(request, report):
+        return response
+    flagged = _flagged_or_404(report, cell, rule)
+    form = AcknowledgementForm(
+        _posted(request),
+        initial={
+            "version": report.version,
+            # An earlier explanation of the same cell and rule, to start from.
+            "explanation": report.change_acknowledgements.filter(
+                table=flagged.warning.cell.table,
+                row=flagged.warning.cell.row,
+                column=flagged.warning.cell.column,
+                rule=rule,
+            )
+            .values_list("explanation", flat=True)
+            .first(),
+        },
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_or_conflict(
+            request,
+            form,
+            lambda: drafts.acknowledge(
+                report,
+                request.user,
+                form.cleaned_data["version"],
+                flagged.warning,
+                form.cleaned_data["explanation"],
+            ),
+        )
+    ):
+        messages.success(request, f"{flagged.description}: explanation saved.")
+        return redirect(report_url("manage:check", report) + "#figures-to-check")
+    return render(
+        request, "manage/explain_change.html", {"report": report, "form": form, "flagged": flagged}
+    )
+
+
+def _flagged_or_404(report: AnnualReport, cell: str, rule: str) -> change_checks.FlaggedFigure:
+    """The report's flagged figure at `cell` by `rule`, or 404 (never flagged, or no longer)."""
+    try:
+        ref = CellRef.parse(cell)
+    except ValueError:
+        raise Http404("No such cell.") from None
+    for flagged in change_checks.flagged_figures(report):
+        if flagged.warning.key == (ref, rule):
+            return flagged
+    raise Http404("This figure is not flagged.")
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, drafts, workflow
+from .. import access, change_checks, drafts, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import ActionForm
 from ..models import AnnualReport, Area, ReportEvent
@@ -193,3 +193,26 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         + [(c, label, counts[c]) for c, label in AnnualReport.Status.choices],
     }
     return render(request, "manage/tracker.html", context)
+
+
+@login_required
+@require_safe
+def flagged_figures(request: HttpRequest, year: str) -> HttpResponse:
+    """Every figure of a year's reports that the change checks flag, for the national team."""
+    _require_admin(request)
+    year_obj = access.get_year(year)
+    severity = request.GET.get("severity", "")
+    if severity not in change_checks.Severity.values:
+        severity = ""
+    flagged = change_checks.flagged_in_year(year_obj)
+    counts = {s: sum(f.warning.severity == s for f in flagged) for s in change_checks.Severity}
+    shown = [f for f in flagged if not severity or f.warning.severity == severity]
+    context = {
+        "year": year_obj,
+        "flagged": shown,
+        "severity": severity,
+        "filters": [("", "All flagged figures", len(flagged))]
+        + [(s.value, s.label, counts[s]) for s in change_checks.Severity],
+        "unexplained": sum(not f.explained for f in flagged),
+    }
+    return render(request, "manage/flagged_figures.html", context)
