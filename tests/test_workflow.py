@@ -225,7 +225,7 @@ def test_tracker_shows_every_area_status_last_action_and_days_left(national, nat
     make_report("essex", year=year, status=Status.DRAFT)
     page = national.get("/manage/tracker/2011-12/").content.decode()
     assert "42 areas" in page
-    assert "10 days to go" in page
+    assert "(10 days left)" in page
     assert "Approved by" in page
     filtered = national.get("/manage/tracker/2011-12/?status=approved").content.decode()
     assert "1 area" in filtered and "Kent" in filtered and "Essex" not in filtered
