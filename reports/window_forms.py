@@ -27,7 +27,8 @@ class DayField(DateInputField):
     """A date typed as day, month and year, each refused in words if it is not a number."""
 
     def __init__(self, what: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # Each part is required once any is given: a half-typed date is an error, not a blank.
+        super().__init__(require_all_fields=False, **kwargs)
         self.what = what
         message = f"Enter {what} as a day, month and year, for example 30 6 2026"
         self.error_messages.update({"required": message, "incomplete": message})
