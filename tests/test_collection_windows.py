@@ -551,3 +551,21 @@ def test_imports_refuse_a_report_with_reviewers(tmp_path, clock, year):
     report = make_report("kent", year=year, status=Status.SUBMITTED)
     with pytest.raises(CommandError, match="The report is with reviewers"):
         import_file(tmp_path, report)
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+def test_reminders_go_only_to_areas_that_can_still_submit(year, clock, kent_coordinator):
+    from django.core import mail
+
+    from reports.notifications import send_deadline_reminders
+
+    year.starts_close_on = datetime.date(2026, 4, 20)
+    year.save()
+    make_report("essex", year=year, status=Status.DRAFT)
+    essex = make_user("esme@essex.example.gov.uk", areas=("essex",))
+    clock.set("2026-04-23 08:00")  # the deadline is 7 days away; new reports have closed
+    assert send_deadline_reminders(windows.today()) == 1
+    assert mail.outbox[0].to == [essex.email]
+    assert kent_coordinator.email not in mail.outbox[0].to
