@@ -569,3 +569,10 @@ def test_reminders_go_only_to_areas_that_can_still_submit(year, clock, kent_coor
     assert send_deadline_reminders(windows.today()) == 1
     assert mail.outbox[0].to == [essex.email]
     assert kent_coordinator.email not in mail.outbox[0].to
+
+
+def test_a_date_error_links_to_the_dates_first_box(national, year):
+    posted = window_post(None, datetime.date(2026, 7, 1), datetime.date(2026, 6, 30))
+    html = page(national.post(COLLECTION, posted))
+    assert '<a href="#id_starts_close_on_0">New reports must close on or before' in html
+    assert 'id="id_starts_close_on_0"' in html

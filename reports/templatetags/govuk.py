@@ -38,7 +38,8 @@ def _form_errors(form: forms.BaseForm) -> list[tuple[str, str]]:
             continue
         field = form[name]
         target = field.id_for_label or field.auto_id
-        if isinstance(field.field.widget, forms.RadioSelect):
+        # Radios and date inputs: the first of their inputs, as the Design System asks.
+        if isinstance(field.field.widget, forms.RadioSelect | forms.MultiWidget):
             target = f"{field.auto_id}_0"
         for message in errors:
             items.append((f"#{target}", str(message)))
