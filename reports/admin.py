@@ -34,6 +34,7 @@ from .models import (
     AnnualReport,
     Area,
     AreaCoordinator,
+    Extension,
     Figure,
     PublishedRevision,
     ReportEvent,
@@ -120,7 +121,14 @@ class ReportingYearForm(forms.ModelForm):
 
     class Meta:
         model = ReportingYear
-        fields = ["start_year", "return_template", "is_open", "deadline"]
+        fields = [
+            "start_year",
+            "return_template",
+            "is_open",
+            "deadline",
+            "starts_close_on",
+            "edits_close_on",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,7 +170,15 @@ class ReportingYearAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
         # Moving the release moves the reports already published and waiting for it.
         workflow.set_release_time(obj, form.release_at)
 
-    list_display = ["label", "return_template", "is_open", "deadline", "release_at"]
+    list_display = [
+        "label",
+        "return_template",
+        "is_open",
+        "deadline",
+        "starts_close_on",
+        "edits_close_on",
+        "release_at",
+    ]
     list_filter = ["is_open"]
     actions = ["open_years", "close_years"]
 
@@ -175,6 +191,26 @@ class ReportingYearAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     def close_years(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(is_open=False)
         self.message_user(request, f"{count} year{'s' if count != 1 else ''} closed.")
+
+
+@admin.register(Extension)
+class ExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every extension given, as recorded: they are given and withdrawn on the collection page
+    (`manage:collection`), which keeps who did it, when and why."""
+
+    list_display = ["area", "year", "until", "granted_by", "granted_at", "withdrawn_at"]
+    list_filter = ["year", "area"]
+    list_select_related = ["area", "year", "granted_by"]
+    fields = readonly_fields = (
+        "year",
+        "area",
+        "until",
+        "reason",
+        "granted_by",
+        "granted_at",
+        "withdrawn_by",
+        "withdrawn_at",
+    )
 
 
 @admin.register(AreaCoordinator)

@@ -15,18 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from . import windows
 from .change_checks import ChangeWarning
 from .figures import update_figures
 from .models import AnnualReport, ChangeAcknowledgement, Signatory
 from .returns import CellRef, CellValue
 
-EDITABLE_STATUSES = (AnnualReport.Status.DRAFT, AnnualReport.Status.RETURNED)
+EDITABLE_STATUSES = windows.EDITABLE_STATUSES
 TEXT_FIELDS = {"foreword_title", "foreword", "local_page_title", "local_narrative"}
 TABLE_REPORT_FIELDS = {"population_estimate", "population_source"}
 
 
 class NotEditable(Exception):
-    """The report cannot be changed now (submitted, published, or its year is closed)."""
+    """The report cannot be changed now: its message says why (`windows.can_change`)."""
 
 
 class EditConflict(Exception):
@@ -50,24 +51,14 @@ def editor_name(report: AnnualReport) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def accepts_changes(report: AnnualReport) -> bool:
-    """Whether the report's year lets coordinators change it.
-
-    An open year does; so does any year for a published report reopened for a correction,
-    since corrections usually come after the year has closed.
-    """
-    return report.year.is_open or report.revisions.exists()
-
-
 def is_editable(report: AnnualReport) -> bool:
-    """Whether coordinators can change the report: draft or returned, in a year that allows it."""
-    return report.status in EDITABLE_STATUSES and accepts_changes(report)
+    """Whether the area's coordinators can change the report now (`windows.can_change`)."""
+    return windows.can_change(report).allowed
 
 
 def not_editable_reason(report: AnnualReport) -> str:
-    if report.status in EDITABLE_STATUSES:
-        return f"The {report.year} reporting year is closed, so its reports cannot be changed."
-    return f"This report is {report.get_status_display().lower()}, so it can no longer be changed."
+    """Why the report cannot be changed now, in plain words ("" if it can)."""
+    return windows.can_change(report).refusal or ""
 
 
 def _claim(report: AnnualReport, user: User, version: int) -> None:

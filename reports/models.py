@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -31,6 +31,11 @@ from .returns import (
 
 #: Official statistics are released at 09:30.
 RELEASE_TIME = datetime.time(9, 30)
+
+
+def long_date(day: datetime.date) -> str:
+    """A date as people write it: 7 July 2026."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def release_time_on(day: datetime.date) -> datetime.datetime:
@@ -94,7 +99,27 @@ class ReportingYear(models.Model):
         help_text="Coordinators can start and edit this year's reports only while it is open.",
     )
     deadline = models.DateField(
-        null=True, blank=True, help_text="The day by which areas should submit their report."
+        null=True,
+        blank=True,
+        help_text="The day by which areas should submit their report (nothing happens on it).",
+    )
+    starts_close_on = models.DateField(
+        "new reports close on",
+        null=True,
+        blank=True,
+        help_text=(
+            "The last day (London time) on which an area can start its report, unless it has an "
+            "extension. Blank: no date."
+        ),
+    )
+    edits_close_on = models.DateField(
+        "edits close on",
+        null=True,
+        blank=True,
+        help_text=(
+            "The last day (London time) on which draft reports can be changed and submitted, "
+            "unless the area has an extension. Blank: no date."
+        ),
     )
     release_at = models.DateTimeField(
         "release date and time",
@@ -110,6 +135,19 @@ class ReportingYear(models.Model):
 
     class Meta:
         ordering = ["-start_year"]
+        constraints = [
+            # A comparison with a blank date is NULL, which a check constraint lets through.
+            models.CheckConstraint(
+                condition=Q(starts_close_on__lte=F("edits_close_on")),
+                name="starts_close_before_edits_close",
+                violation_error_message="New reports must close on or before the day edits close.",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__lte=F("edits_close_on")),
+                name="deadline_before_edits_close",
+                violation_error_message="The deadline must be on or before the day edits close.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -120,6 +158,7 @@ class ReportingYear(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        self._clean_collection_dates()
         # Figures are cells of the year's template: changing it would orphan them.
         if self.pk and self.reports.exists():
             stored = ReportingYear.objects.filter(pk=self.pk).values_list(
@@ -133,6 +172,43 @@ class ReportingYear(models.Model):
                         f"cells of the {stored[0]} return: its template cannot change now."
                     }
                 )
+
+    def _clean_collection_dates(self) -> None:
+        errors: dict[str, str] = {}
+        earliest, latest = self.collection_date_bounds
+        names = {
+            "deadline": "The deadline",
+            "starts_close_on": "The day new reports close",
+            "edits_close_on": "The day edits close",
+        }
+        for name, what in names.items():
+            day = getattr(self, name)
+            if day is not None and not earliest <= day <= latest:
+                errors[name] = (
+                    f"{what} must be between {long_date(earliest)} and {long_date(latest)}: "
+                    f"{self.label} reports are collected after the year starts and within two "
+                    "years of its end."
+                )
+        edits = self.edits_close_on
+        if edits is not None and "edits_close_on" not in errors:
+            if self.starts_close_on is not None and self.starts_close_on > edits:
+                errors.setdefault(
+                    "starts_close_on",
+                    "New reports must close on or before the day edits close "
+                    f"({long_date(edits)}).",
+                )
+            if self.deadline is not None and self.deadline > edits:
+                errors.setdefault(
+                    "deadline",
+                    f"The deadline must be on or before the day edits close ({long_date(edits)}).",
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def collection_date_bounds(self) -> tuple[datetime.date, datetime.date]:
+        """The earliest and latest dates a deadline or closing date of this year may take."""
+        return self.period_start, datetime.date(self.start_year + 3, 3, 31)
 
     @property
     def label(self) -> str:
@@ -176,6 +252,49 @@ class AreaCoordinator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} coordinates {self.area}"
+
+
+class ExtensionQuerySet(models.QuerySet):
+    def live(self) -> ExtensionQuerySet:
+        """Extensions not withdrawn (whether or not their date has passed)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Extension(models.Model):
+    """More time for one area to start and change its report for a year: until a date.
+
+    It ends by itself: `windows.py` compares `until` with today's date (London) at each check,
+    so no job runs when it expires. Rows are never deleted: a withdrawn or replaced extension
+    stays, with who withdrew it and when.
+    """
+
+    year = models.ForeignKey(ReportingYear, on_delete=models.CASCADE, related_name="extensions")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="extensions")
+    until = models.DateField(help_text="The last day (London time) the extension covers.")
+    reason = models.TextField(help_text="Why the area was given more time.")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "area", "-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "area"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_extension_per_area_and_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.year}: extension until {long_date(self.until)}"
 
 
 class AnnualReportQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from . import windows
 from .models import AnnualReport, ReportingYear
 
 #: Reminders go out this many days before the deadline (and on the day).
@@ -107,7 +108,15 @@ def send_deadline_reminders(today: datetime.date) -> int:
         done = AnnualReport.objects.filter(year=year).exclude(
             status__in=[AnnualReport.Status.DRAFT, AnnualReport.Status.RETURNED]
         )
+        drafts = {
+            r.area_id: r
+            for r in AnnualReport.objects.filter(year=year).select_related("year", "area")
+        }
         for area in Area.objects.exclude(reports__in=done).prefetch_related("coordinators__user"):
+            draft = drafts.get(area.pk)
+            verdict = windows.can_change(draft) if draft else windows.can_start(year, area)
+            if not verdict.allowed:
+                continue  # new reports have closed to it: a reminder would ask the impossible
             recipients = sorted(
                 {c.user.email for c in area.coordinators.all() if c.user.is_active and c.user.email}
             )

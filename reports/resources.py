@@ -29,7 +29,7 @@ from import_export import fields, resources
 from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
-from . import past_publications
+from . import past_publications, windows
 from .figures import write_figures
 from .imports import (
     FIGURE_COLUMNS,
@@ -44,8 +44,9 @@ from .models import AnnualReport, Figure
 from .returns import CellRef
 from .validation import check_figures
 
-#: Reports in these statuses take imported figures; published ones never do.
-IMPORTABLE = (AnnualReport.Status.DRAFT, AnnualReport.Status.RETURNED)
+#: Reports in these statuses take imported figures (and then only as `windows.can_import`
+#: allows); published ones never do.
+IMPORTABLE = windows.EDITABLE_STATUSES
 
 
 class FigureColumn(fields.Field):
@@ -170,16 +171,13 @@ class FigureResource(resources.ModelResource):
                 self._check_past_publication(item, report)
                 new.append(item)
                 continue
-            if report is not None and report.status not in IMPORTABLE:
+            verdict = windows.can_import(item.year, item.area, report)
+            if not verdict.allowed:
+                what = "changed" if report is not None else "started"
                 for line_number in sorted(item.lines.values()):
                     self._add_problem(
-                        f"Line {line_number}: the {item.area} {item.year} report is "
-                        f"{report.get_status_display().lower()}, so imports cannot change it."
-                        + (
-                            " Corrections reopen it first."
-                            if report.status == AnnualReport.Status.PUBLISHED
-                            else ""
-                        )
+                        f"Line {line_number}: the {item.area} {item.year} report cannot be "
+                        f"{what} by an import now. {verdict.refusal}"
                     )
                 continue
             stored = held.get(report.pk, {}) if report else {}

@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import accounts, manage, public, review, standard_texts
+from .views import accounts, collection, manage, public, review, standard_texts
 
 register_converter(YearLabelConverter, "year")
 
@@ -59,6 +59,17 @@ manage_patterns = [
     path(f"{REPORT}/actions/<slug:action>/", review.act, name="act"),
     path("tracker/<year:year>/", review.tracker, name="tracker"),
     path("flagged-figures/<year:year>/", review.flagged_figures, name="flagged"),
+    path("collection/<year:year>/", collection.collection, name="collection"),
+    path(
+        "collection/<year:year>/extensions/",
+        collection.grant_extension,
+        name="grant-extension",
+    ),
+    path(
+        "collection/<year:year>/extensions/<int:id>/withdraw/",
+        collection.withdraw_extension,
+        name="withdraw-extension",
+    ),
     path("standard-text/", standard_texts.year_list, name="standard-texts"),
     path("standard-text/<year:year>/", standard_texts.edit, name="standard-text"),
 ]

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, change_checks, notifications
-from .drafts import EditConflict, accepts_changes
+from . import access, change_checks, notifications, windows
+from .drafts import EditConflict
 from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent, ReportingYear
 from .returns import CellRef
 from .validation import Problem, check_figures
@@ -128,10 +128,28 @@ def not_permitted_message(action: str) -> str:
 
 def allowed(report: AnnualReport, action: str, user: User) -> bool:
     """Whether `user` may make `action` on `report` now."""
+    return refusal(report, action, user) is None
+
+
+def refusal(report: AnnualReport, action: str, user: User) -> str | None:
+    """Why `user` may not make `action` on `report` now, in plain words; None if they may.
+
+    The coordinators' move (submit) is a change to the report, so the collection window
+    (`windows.py`) applies to it; the national team's moves never wait on dates.
+    """
     transition = TRANSITIONS[action]
-    if report.status not in transition.sources or not permitted(report, action, user):
-        return False
-    return transition.role != COORDINATOR or accepts_changes(report)
+    if not permitted(report, action, user):
+        return not_permitted_message(action)
+    if transition.role == COORDINATOR:
+        verdict = windows.can_change(report)
+        if not verdict.allowed:
+            return verdict.refusal
+    if report.status not in transition.sources:
+        return (
+            f"You cannot {transition.label.lower()} this report: it is "
+            f"{report.get_status_display().lower()}."
+        )
+    return None
 
 
 def allowed_actions(report: AnnualReport, user: User) -> list[Transition]:
@@ -152,11 +170,8 @@ def perform(
     transition = TRANSITIONS[action]
     if not permitted(report, action, user):
         raise NotPermitted(not_permitted_message(action))
-    if not allowed(report, action, user):
-        raise TransitionRefused(
-            f"You cannot {transition.label.lower()} this report: it is "
-            f"{report.get_status_display().lower()}."
-        )
+    if refused := refusal(report, action, user):
+        raise TransitionRefused(refused)
     comment = comment.strip()
     if transition.comment_required and not comment:
         raise TransitionRefused(f"Say why, to {transition.label.lower()} the report.")

@@ -87,7 +87,13 @@ def test_importing_into_a_published_report_is_refused(tmp_path, db):
     make_report("kent", year=make_year(2010), status=Status.PUBLISHED)
     text = export()
     before = state()
-    with pytest.raises(CommandError, match="Line 2: the Kent 2010-11 report is published"):
+    with pytest.raises(
+        CommandError,
+        match=re.escape(
+            "Line 2: the Kent 2010-11 report cannot be changed by an import now. The report is "
+            "published: it can be changed only if the national team reopens it for a correction."
+        ),
+    ):
         import_text(tmp_path, text)
     assert state() == before
 

@@ -115,7 +115,7 @@ def test_dashboard_shows_status_deadline_and_next_step(kent, db):
 
     open_year(2011, deadline=datetime.date(2012, 6, 30))
     html = kent.get("/manage/").content.decode()
-    assert "The 2011-12 reporting year is open" in html
+    assert "The 2011-12 collection is open." in html
     assert "30 June 2012" in html
     assert 'href="/manage/reports/2011-12/kent/start/"' in html
     assert "Not started" in html

@@ -99,6 +99,10 @@ EXPECTED = {
     # Only a figure the change checks flag can be explained (Kent 2010-11 has no year before).
     "manage:explain": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (404, 404)],
     "manage:standard-texts": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    # An empty POST leaves the year's (blank) dates as they are, and goes back to the page.
+    "manage:collection": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 302)],
+    "manage:grant-extension": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
+    "manage:withdraw-extension": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 404)],
     # An empty POST is refused with the form's errors (200), never saved.
     "manage:standard-text": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
     **{

@@ -50,7 +50,7 @@ def test_choice_is_required_when_there_is_a_previous_report(kent):
 def test_closed_year_cannot_be_started(kent):
     make_year(2011)
     response = kent.post(START, follow=True)
-    assert "The 2011-12 reporting year is not open for reports." in response.content.decode()
+    assert "The 2011-12 collection is not open." in response.content.decode()
     assert not AnnualReport.objects.exists()
 
 

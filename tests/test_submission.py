@@ -32,7 +32,7 @@ def test_complete_report_is_submitted_and_becomes_read_only(kent, complete_draft
     )
     assert complete_draft.cell_values()[CellRef("rso_breaches", "rsos", "number")].value != 999
     overview = kent.get("/manage/reports/2011-12/kent/").content.decode()
-    assert "This report is submitted, so it can no longer be changed." in overview
+    assert "The report is with reviewers: it can be changed only if they return it." in overview
     assert "Check and submit" not in overview
 
 
@@ -58,7 +58,7 @@ def test_report_of_a_closed_year_cannot_be_submitted_or_edited(kent, db):
     draft.refresh_from_db()
     assert draft.status == AnnualReport.Status.DRAFT
     response = kent.get("/manage/reports/2011-12/kent/introduction/", follow=True)
-    assert "The 2011-12 reporting year is closed" in response.content.decode()
+    assert "The 2011-12 collection is not open." in response.content.decode()
 
 
 def test_admins_still_read_an_explanation_given_before_figures_were_explained_one_by_one(
@@ -88,5 +88,5 @@ def test_returned_report_can_be_edited_and_resubmitted(kent, db):
 def test_submitting_twice_does_not_submit_twice(kent, complete_draft):
     kent.post(CHECK, {"version": complete_draft.version})
     response = kent.post(CHECK, {"version": complete_draft.version}, follow=True)
-    assert "You cannot submit this report now." in response.content.decode()
+    assert "The report is with reviewers" in response.content.decode()
     assert ReportEvent.objects.filter(report=complete_draft).count() == 1

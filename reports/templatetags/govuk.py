@@ -8,11 +8,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> list[tuple[str, str]]:
+def error_items(
+    *forms_or_formsets: forms.BaseForm | forms.BaseFormSet | None,
+) -> list[tuple[str, str]]:
     """(link, message) for every error of the given forms, for the GOV.UK error summary."""
     items: list[tuple[str, str]] = []
     for item in forms_or_formsets:
-        if not isinstance(item, forms.Form | forms.BaseFormSet):
+        if not isinstance(item, forms.BaseForm | forms.BaseFormSet):  # ModelForms too
             continue  # a template variable that is not set
         if isinstance(item, forms.BaseFormSet):
             for message in item.non_form_errors():
@@ -24,7 +26,7 @@ def error_items(*forms_or_formsets: forms.Form | forms.BaseFormSet | None) -> li
     return items
 
 
-def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
+def _form_errors(form: forms.BaseForm) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if not form.is_bound:
         return items
@@ -36,7 +38,8 @@ def _form_errors(form: forms.Form) -> list[tuple[str, str]]:
             continue
         field = form[name]
         target = field.id_for_label or field.auto_id
-        if isinstance(field.field.widget, forms.RadioSelect):
+        # Radios and date inputs: the first of their inputs, as the Design System asks.
+        if isinstance(field.field.widget, forms.RadioSelect | forms.MultiWidget):
             target = f"{field.auto_id}_0"
         for message in errors:
             items.append((f"#{target}", str(message)))

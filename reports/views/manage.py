@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import access, change_checks, drafts, workflow
+from .. import access, change_checks, drafts, windows, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import (
     AcknowledgementForm,
@@ -88,27 +88,52 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by_area: dict[int, dict[int, AnnualReport]] = {}
     for report in reports:
         by_area.setdefault(report.area_id, {})[report.year_id] = report
+    is_admin = access.is_national_admin(request.user)
+    can_edit = {area.pk for area in access.coordinated_areas(request.user)}
     rows = []
     for area in areas:
         area_reports = by_area.get(area.pk, {})
         years = {year.pk: year for year in open_years}
         years.update({r.year.pk: r.year for r in area_reports.values()})
         entries = [
-            {"year": year, "report": area_reports.get(year.pk)}
+            _dashboard_entry(year, area, area_reports.get(year.pk), area.pk in can_edit, is_admin)
             for year in sorted(years.values(), key=lambda y: -y.start_year)
         ]
         rows.append({"area": area, "entries": entries})
     context = {
         "rows": rows,
-        "open_years": open_years,
+        "open_years": [(year, windows.describe(year)) for year in open_years],
         # Past publications are not submissions: there is nothing of theirs to track.
         "tracked_years": ReportingYear.objects.filter(
             Q(reports__isnull=False, reports__is_past_publication=False) | Q(is_open=True)
         ).distinct(),
-        "is_admin": access.is_national_admin(request.user),
-        "can_edit": {area.pk for area in access.coordinated_areas(request.user)},
+        "is_admin": is_admin,
     }
     return render(request, "manage/dashboard.html", context)
+
+
+def _dashboard_entry(
+    year: ReportingYear, area: Area, report: AnnualReport | None, coordinates: bool, admin: bool
+) -> dict:
+    """One row of the dashboard: the link to follow ("start", "continue", "review", "view"),
+    and why the area can do no more, or that it can thanks to an extension."""
+    entry: dict = {"year": year, "report": report, "action": None, "note": None}
+    if report is not None:
+        verdict = windows.can_change(report) if coordinates else windows.ALLOWED
+        if coordinates and verdict.allowed:
+            entry["action"] = "continue"
+        elif admin and report.status != AnnualReport.Status.DRAFT:
+            entry["action"] = "review"
+        else:
+            entry["action"] = "view"
+        # The status tag already says a report is with reviewers or approved.
+        if report.status in windows.EDITABLE_STATUSES:
+            entry["note"] = verdict.refusal or verdict.note
+    elif coordinates and year.is_open:
+        verdict = windows.can_start(year, area)
+        entry["action"] = "start" if verdict.allowed else None
+        entry["note"] = verdict.refusal or verdict.note
+    return entry
 
 
 @login_required
@@ -120,8 +145,9 @@ def start_report(request: HttpRequest, year: str, area: str) -> HttpResponse:
     existing = AnnualReport.objects.filter(area=area_obj, year=year_obj).first()
     if existing:
         return redirect(report_url("manage:overview", existing))
-    if not year_obj.is_open:
-        messages.error(request, f"The {year_obj} reporting year is not open for reports.")
+    verdict = windows.can_start(year_obj, area_obj)
+    if not verdict.allowed:
+        messages.error(request, cast(str, verdict.refusal))
         return redirect("manage:dashboard")
     previous = (
         AnnualReport.objects.filter(area=area_obj, year__start_year__lt=year_obj.start_year)
@@ -140,7 +166,14 @@ def start_report(request: HttpRequest, year: str, area: str) -> HttpResponse:
     return render(
         request,
         "manage/start.html",
-        {"form": form, "area": area_obj, "year": year_obj, "previous": previous},
+        {
+            "form": form,
+            "area": area_obj,
+            "year": year_obj,
+            "previous": previous,
+            "window": windows.describe(year_obj, area_obj),
+            "extension_note": verdict.note,
+        },
     )
 
 
@@ -172,6 +205,7 @@ def _create_report(area: Area, year: ReportingYear, previous: AnnualReport | Non
 def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The task list: each section with its status, and the way to check and submit."""
     report = access.get_report_for_viewing(request.user, year, area)
+    verdict = windows.can_change(report)
     values = report.cell_values()
     signatories = report.signatories.count()
     tasks = []
@@ -198,8 +232,10 @@ def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
     context = {
         "report": report,
         "tasks": tasks,
-        "editable": drafts.is_editable(report) and access.can_edit_area(request.user, report.area),
-        "not_editable_reason": drafts.not_editable_reason(report),
+        "editable": verdict.allowed and access.can_edit_area(request.user, report.area),
+        "not_editable_reason": verdict.refusal,
+        "extension_note": verdict.note,
+        "window": windows.describe(report.year, report.area),
         "returned": latest_return(report),
         "events": report.events.select_related("user"),
         "is_admin": access.is_national_admin(request.user),
@@ -393,7 +429,8 @@ def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> Ht
         if not workflow.permitted(report, "submit", request.user):
             raise PermissionDenied(workflow.not_permitted_message("submit"))
         if not can_submit:
-            messages.error(request, "You cannot submit this report now.")
+            refused = workflow.refusal(report, "submit", request.user)
+            messages.error(request, refused or "You cannot submit this report now.")
             return redirect(report_url("manage:overview", report))
         if state.unexplained:
             form.add_error(None, workflow.unexplained_message(len(state.unexplained)))

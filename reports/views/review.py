@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import cast
 
 from django.contrib import messages
@@ -12,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, change_checks, drafts, workflow
+from .. import access, change_checks, drafts, windows, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import ActionForm
 from ..models import AnnualReport, Area, ReportEvent
@@ -167,6 +166,8 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         .order_by("at")
     ):
         last_events[recorded.report_id] = recorded
+    extensions = windows.extensions_by_area(year_obj)
+    today = windows.today()
     rows = []
     for area in Area.objects.all():
         report = reports.get(area.pk)
@@ -174,10 +175,16 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         if status and row_status != status:
             continue
         event = last_events.get(report.pk) if report else None
-        rows.append({"area": area, "report": report, "event": event})
-    days_left = None
-    if year_obj.deadline:
-        days_left = (year_obj.deadline - datetime.date.today()).days
+        extension = extensions.get(area.pk)
+        rows.append(
+            {
+                "area": area,
+                "report": report,
+                "event": event,
+                "extension": extension,
+                "extension_state": windows.extension_state(extension, today) if extension else "",
+            }
+        )
     area_ids = list(Area.objects.values_list("pk", flat=True))
     counts = {choice: 0 for choice in valid}
     for area_id in area_ids:
@@ -187,7 +194,7 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         "year": year_obj,
         "rows": rows,
         "status": status,
-        "days_left": days_left,
+        "window": windows.describe(year_obj),
         "filters": [("", "All areas", len(area_ids))]
         + [("not_started", "Not started", counts["not_started"])]
         + [(c, label, counts[c]) for c, label in AnnualReport.Status.choices],

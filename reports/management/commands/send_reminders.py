@@ -1,10 +1,10 @@
 """Remind coordinators of reports not yet submitted as a deadline nears."""
 
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from reports import windows
 from reports.notifications import REMINDER_DAYS, send_deadline_reminders
 
 
@@ -15,5 +15,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = send_deadline_reminders(datetime.date.today())
+        sent = send_deadline_reminders(windows.today())
         self.stdout.write(f"{sent} reminder{'s' if sent != 1 else ''} sent.")
