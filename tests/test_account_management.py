@@ -518,3 +518,21 @@ def test_the_national_team_finds_the_accounts_page_in_the_navigation(national, k
 
 def test_nobody_is_named_to_the_public(client):
     assert "Signed in as" not in client.get("/").content.decode()
+
+
+def test_the_migration_lets_whoever_reviews_reports_manage_accounts(db):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("reports.migrations.0005_accounts")
+    team = Group.objects.create(name="Team")
+    team.permissions.add(Permission.objects.get(codename="review_report"))
+    reviewer = make_user("rev@justice.example.gov.uk")
+    reviewer.user_permissions.add(Permission.objects.get(codename="review_report"))
+    coordinator = make_user("kim@kent.example.gov.uk", areas=("kent",))
+    migration.national_team_manages_accounts(apps, None)
+    assert team.permissions.filter(codename="manage_accounts").exists()
+    assert User.objects.get(pk=reviewer.pk).has_perm("reports.manage_accounts")
+    assert not User.objects.get(pk=coordinator.pk).has_perm("reports.manage_accounts")
