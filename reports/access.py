@@ -1,8 +1,9 @@
 """Who may see and change what. Every non-public view starts with one of these helpers.
 
 A coordinator sees and edits the reports of the areas they are bound to; a national admin
-(the `reports.review_report` permission) sees every report. Anything else is a 404, so that
-guessing URLs reveals nothing.
+(the `reports.review_report` permission) sees every report, and with `reports.manage_accounts`
+invites coordinators and manages their accounts. Anything else is a 404, so that guessing URLs
+reveals nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .models import AnnualReport, Area, ReportingYear
 
 User = SignedInUser | AnonymousUser
 REVIEW_PERMISSION = "reports.review_report"
+ACCOUNTS_PERMISSION = "reports.manage_accounts"
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -27,6 +29,26 @@ class AuthenticatedHttpRequest(HttpRequest):
 def is_national_admin(user: User) -> bool:
     """Whether `user` belongs to the national team that reviews and publishes reports."""
     return user.is_active and user.has_perm(REVIEW_PERMISSION)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Whether `user` may invite coordinators, change their areas and deactivate accounts."""
+    return user.is_active and user.has_perm(ACCOUNTS_PERMISSION)
+
+
+def require_account_manager(user: User) -> None:
+    """404 unless `user` manages accounts, as every back-office page others may not use is."""
+    if not can_manage_accounts(user):
+        raise Http404("Not found.")
+
+
+def get_account_for_manager(user: User, pk: int) -> SignedInUser:
+    """An account `user` may manage (any account, for the national team), or 404."""
+    require_account_manager(user)
+    account = SignedInUser.objects.filter(pk=pk).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
 
 
 def coordinated_areas(user: User) -> QuerySet[Area]:

@@ -3,7 +3,9 @@
 Workflow moves made here go through `workflow.perform`, with the same rules as the review page.
 Figures, revisions, the timeline and the history are read-only here: figures change only
 through the checked return or the checked import. Nobody, superusers included, deletes a report,
-a revision or a figure here.
+a revision or a figure here. Accounts are invited, given areas and deactivated on the accounts
+page (/manage/accounts/), which records every change: here they are read, and superusers set
+who is in the national team.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -214,22 +217,22 @@ class ExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AreaCoordinator)
-class AreaCoordinatorAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
-    """Which users coordinate which areas."""
+class AreaCoordinatorAdmin(RefuseUnpermittedActions, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which users coordinate which areas: read here, changed (and recorded) on the accounts
+    page."""
 
+    change_list_template = "admin/accounts_change_list.html"
     list_display = ["user", "area"]
     list_filter = ["area"]
     search_fields = ["user__username", "user__email", "area__name"]
-    autocomplete_fields = ["area"]
     list_select_related = ["user", "area"]
 
 
-class AreaCoordinatorInline(admin.TabularInline):
+class AreaCoordinatorInline(ReadOnlyInline):
     model = AreaCoordinator
-    extra = 1
-    autocomplete_fields = ["area"]
+    fields = readonly_fields = ("area",)
     verbose_name = "area this user coordinates"
-    verbose_name_plural = "areas this user coordinates"
+    verbose_name_plural = "areas this user coordinates (changed on the accounts page)"
 
 
 User = get_user_model()
@@ -238,10 +241,42 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class PortalUserAdmin(RefuseUnpermittedActions, UserAdmin):
-    """Users with the areas they coordinate."""
+    """Users with the areas they coordinate, for those who manage accounts to read.
 
+    "Add user" opens the invitation page; areas and deactivation change only there, where they
+    are recorded. Superusers change the rest here (names, the national team's groups).
+    """
+
+    change_list_template = "admin/accounts_change_list.html"
     inlines = [AreaCoordinatorInline]
-    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can_manage_accounts(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return access.can_manage_accounts(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.can_manage_accounts(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Accounts are deactivated, never deleted: their record of changes stays.
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "is_active", "last_login"]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Accounts start with an invitation, sent and recorded by the accounts page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect("manage:invite")
 
 
 class SignatoryInline(ReadOnlyInline):

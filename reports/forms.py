@@ -8,6 +8,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 
 from .models import AnnualReport, Signatory
 from .returns import CellRef, CellValue, ReturnTemplate, Table
@@ -294,7 +295,8 @@ class SignInForm(AuthenticationForm):
 
     error_messages = {
         "invalid_login": "Enter a correct email address and password. Both are case-sensitive.",
-        "inactive": "This account is inactive.",
+        "inactive": "This account has been deactivated. If you still need it, ask the national "
+        "MAPPA team to reactivate it.",
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -304,6 +306,27 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password."
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login" and self._is_deactivated_account():
+                # Said only to whoever gives the right password, as Django's own "inactive"
+                # message is: anyone else learns nothing about which accounts exist.
+                raise forms.ValidationError(
+                    self.error_messages["inactive"], code="inactive"
+                ) from None
+            raise
+
+    def _is_deactivated_account(self) -> bool:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password") or ""
+        account = User.objects.filter(username=username, is_active=False).first()
+        if account is None:
+            User().set_password(password)  # the same work either way: the time tells nothing
+            return False
+        return account.check_password(password)
 
 
 def report_text_initial(report: AnnualReport, section: str) -> dict[str, Any]:

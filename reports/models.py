@@ -297,6 +297,39 @@ class Extension(models.Model):
         return f"{self.area} {self.year}: extension until {long_date(self.until)}"
 
 
+class AccountEvent(models.Model):
+    """One change to an account: who made it, to whose account, when, and what it was.
+
+    Written by `accounts.py` in the same transaction as the change. Accounts are deactivated,
+    never deleted, so the record outlives nothing it describes.
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITED_AGAIN = "invited_again", "Sent a new invitation"
+        PASSWORD_SET = "password_set", "Set a password from the invitation"
+        AREAS_CHANGED = "areas_changed", "Changed area access"
+        DEACTIVATED = "deactivated", "Deactivated the account"
+        REACTIVATED = "reactivated", "Reactivated the account"
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_events"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.TextField(blank=True, help_text="What changed, e.g. the areas added.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        permissions = [
+            ("manage_accounts", "Can invite coordinators, change their areas and deactivate them")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.by}: {self.get_action_display()} ({self.account})"
+
+
 class AnnualReportQuerySet(models.QuerySet):
     def published(self) -> AnnualReportQuerySet:
         """Reports the public may see: with a published revision whose release time has come."""

@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import accounts, collection, manage, public, review, standard_texts
+from .views import account_management, accounts, collection, manage, public, review, standard_texts
 
 register_converter(YearLabelConverter, "year")
 
@@ -72,6 +72,19 @@ manage_patterns = [
     ),
     path("standard-text/", standard_texts.year_list, name="standard-texts"),
     path("standard-text/<year:year>/", standard_texts.edit, name="standard-text"),
+    path("accounts/", account_management.account_list, name="accounts"),
+    path("accounts/invite/", account_management.invite, name="invite"),
+    path("accounts/<int:account>/", account_management.account_detail, name="account"),
+    path("accounts/<int:account>/areas/", account_management.change_areas, name="account-areas"),
+    *(
+        path(
+            f"accounts/<int:account>/{action}/",
+            account_management.act,
+            {"action": action},
+            name=f"account-{action}",
+        )
+        for action in account_management.ACTIONS
+    ),
 ]
 
 account_patterns = [
@@ -83,6 +96,7 @@ account_patterns = [
         name="sign-in",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("invitation/<str:token>/", accounts.accept_invitation, name="invitation"),
     path(
         "signed-out/",
         TemplateView.as_view(template_name="registration/signed_out.html"),

@@ -107,7 +107,8 @@ def make_report(
 def make_user(
     username: str, *, areas: tuple[str, ...] = (), national: bool = False, **fields: object
 ):
-    """A user coordinating `areas`, or in the national team (with the review permission)."""
+    """A user coordinating `areas`, or in the national team (who review reports and manage
+    accounts)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
@@ -119,7 +120,9 @@ def make_user(
     for slug in areas:
         AreaCoordinator.objects.create(user=user, area=get_area(slug))
     if national:
-        user.user_permissions.add(Permission.objects.get(codename="review_report"))
+        user.user_permissions.add(
+            *Permission.objects.filter(codename__in=["review_report", "manage_accounts"])
+        )
     return user
 
 

@@ -58,6 +58,15 @@ def test_wrong_password_is_explained_in_an_error_summary(client, coordinator):
     assert "<title>Error: Sign in" in html
 
 
+def test_the_sign_in_error_is_said_once(client, coordinator):
+    response = client.post(
+        "/account/sign-in/", {"username": coordinator.username, "password": "wrong"}
+    )
+    html = response.content.decode()
+    assert html.count("Enter a correct email address and password.") == 1
+    assert "alert-danger" not in html  # crispy's own list of the form's errors, repeated
+
+
 def test_empty_sign_in_says_what_is_missing(client):
     html = client.post("/account/sign-in/", {}).content.decode()
     assert "Enter your email address." in html

@@ -117,5 +117,9 @@ def test_demo_accounts_can_sign_in_and_do_their_jobs(db, client):
     )
     assert "You are in the national team" in client.get("/manage/").content.decode()
     assert client.get("/admin/reports/areacoordinator/").status_code == 200
+    # The dashboard's promise: users are managed, from the accounts page (the admin leads there).
+    assert client.get("/manage/accounts/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 200
+    assert client.get("/admin/auth/user/add/")["Location"] == "/manage/accounts/invite/"
     assert client.get("/admin/reports/reportingyear/").status_code == 200
     assert client.get("/manage/reports/2010-11/kent/check/").status_code == 200

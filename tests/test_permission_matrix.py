@@ -30,6 +30,7 @@ SAMPLE = {
     "content_type_id": "1",
     "history_id": "1",
     "id": "1",
+    "account": "1",
     "url": "nowhere/",
     "key": "category_1_on_31_march",
     "cell": "rso_breaches.rsos.number",
@@ -105,6 +106,21 @@ EXPECTED = {
     "manage:withdraw-extension": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 404)],
     # An empty POST is refused with the form's errors (200), never saved.
     "manage:standard-text": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    # Accounts: the national team's alone. An empty POST is refused with the form's errors.
+    "manage:accounts": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:invite": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    "manage:account": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:account-areas": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    **{
+        name: [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 302)]
+        for name in (
+            "manage:account-deactivate",
+            "manage:account-reactivate",
+            "manage:account-invite-again",
+        )
+    },
+    # Anyone holding an invitation link may use it; this one is not valid (said on the page).
+    "accounts:invitation": ALL(200, 200),
     **{
         name: [(SIGN_IN, SIGN_IN), (404, 404), (200, 200), (404, 404)]
         for name in (
@@ -147,7 +163,10 @@ def build_url(chain) -> str:
 
 
 @pytest.fixture
-def clients():
+def clients(monkeypatch):
+    # The account the account pages are tried on: none of the personas, whom they would change.
+    sample = make_user("sam@surrey.example.gov.uk", areas=("surrey",))
+    monkeypatch.setitem(SAMPLE, "account", str(sample.pk))
     year = open_year(2010, release_at=timezone.now() - timezone.timedelta(days=1))
     admin = make_user("nat@justice.example.gov.uk", national=True, is_staff=True)
     team, _ = Group.objects.get_or_create(name="National team")

@@ -1,14 +1,21 @@
-"""Signing in and resetting a password: Django's views, with limits on password resets."""
+"""Signing in, resetting a password (Django's views, with limits on resets), and setting a
+password from an invitation."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from mappa_portal.client_ip import client_ip
 
+from .. import accounts
+from ..account_forms import InvitationPasswordForm
 from ..rate_limits import RateLimit
 
 HOUR = 60 * 60
@@ -34,3 +41,23 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(None, TOO_MANY_RESETS)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Set a password from an invitation, once; then sign in as anyone does."""
+    try:
+        with transaction.atomic():
+            # Locked while the password is set: two uses at the same moment cannot both succeed.
+            account = accounts.account_for_invitation(token, lock=request.method == "POST")
+            posted = request.POST if request.method == "POST" else None
+            form = InvitationPasswordForm(account, posted)
+            if form.is_valid():
+                accounts.accept_invitation(account, form.cleaned_data["new_password1"])
+                messages.success(
+                    request, "Your password is set. Sign in with your email address and password."
+                )
+                return redirect("accounts:sign-in")
+    except accounts.InvitationRefused as refusal:
+        return render(request, "registration/invitation.html", {"refusal": str(refusal)})
+    return render(request, "registration/invitation.html", {"form": form, "account": account})
