@@ -32,6 +32,8 @@ SAMPLE = {
     "id": "1",
     "url": "nowhere/",
     "key": "category_1_on_31_march",
+    # An account's id: the permission matrix's fixture points it at an account of its own.
+    "account": "1",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
