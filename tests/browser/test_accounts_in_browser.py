@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.factories import make_user
+from tests.factories import get_area, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
@@ -18,6 +18,7 @@ NEW_PASSWORD = "a long and memorable passphrase"
 
 @pytest.fixture
 def site(live_server):
+    get_area("derbyshire")  # the 42 areas, again if an earlier transactional test flushed them
     make_user("nat@justice.example.gov.uk", national=True, first_name="Nat", last_name="Admin")
     return live_server.url
 
