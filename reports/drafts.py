@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import windows
+from . import sections, windows
 from .change_checks import ChangeWarning
 from .figures import update_figures
 from .models import AnnualReport, ChangeAcknowledgement, Signatory
@@ -61,10 +61,22 @@ def not_editable_reason(report: AnnualReport) -> str:
     return windows.can_change(report).refusal or ""
 
 
-def _claim(report: AnnualReport, user: User, version: int) -> None:
-    """Bump the version if nobody saved since `version`; must run inside a transaction."""
+def check_section_open(report: AnnualReport, section: str) -> None:
+    """Refuse a change to a section that a correction did not reopen."""
+    reason = sections.locked_reason(report, section, sections.reopened_sections(report))
+    if reason:
+        raise NotEditable(reason)
+
+
+def _claim(report: AnnualReport, user: User, version: int, touched: set[str]) -> None:
+    """Bump the version if nobody saved since `version`; must run inside a transaction.
+
+    `touched` are the sections the save changes: a correction may change only those reopened.
+    """
     if not is_editable(report):
         raise NotEditable(not_editable_reason(report))
+    for section in sorted(touched):
+        check_section_open(report, section)
     now = timezone.now()
     # Only the report row's own columns in the WHERE: with a join, Django writes
     # "id IN (subquery)", which PostgreSQL does not re-check after waiting for a row lock,
@@ -82,12 +94,34 @@ def _claim(report: AnnualReport, user: User, version: int) -> None:
 
 @transaction.atomic
 def save_fields(report: AnnualReport, user: User, version: int, **fields: object) -> None:
-    """Save text or population fields of the report."""
+    """Save text or population fields of the report.
+
+    Saving what is there already changes nothing (no version, no history record), but counts
+    as checking text copied from last year.
+    """
     unknown = set(fields) - TEXT_FIELDS - TABLE_REPORT_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    _claim(report, user, version)
+    touched = sections.sections_of_fields(report.template, fields)
+    if all(getattr(report, name) == value for name, value in fields.items()):
+        if not is_editable(report):
+            raise NotEditable(not_editable_reason(report))
+        for section in sorted(touched):
+            check_section_open(report, section)
+        _mark_checked(report, touched)
+        return
+    _claim(report, user, version, touched)
     _save_report_fields(report, fields)
+    _mark_checked(report, touched)
+
+
+def _mark_checked(report: AnnualReport, touched: set[str]) -> None:
+    """Copied sections saved by the coordinator no longer need checking."""
+    left = [slug for slug in report.copied_sections if slug not in touched]
+    if left != report.copied_sections:
+        # Not part of the report's history: an UPDATE, no version bump.
+        AnnualReport.objects.filter(pk=report.pk).update(copied_sections=left)
+        report.copied_sections = left
 
 
 @transaction.atomic
@@ -99,7 +133,8 @@ def save_table(
     **fields: object,
 ) -> None:
     """Save one table's cells (None clears a cell), and any report fields shown with it."""
-    _claim(report, user, version)
+    touched = {ref.table for ref in changes} | sections.sections_of_fields(report.template, fields)
+    _claim(report, user, version, touched)
     update_figures(report, changes)
     if fields:
         _save_report_fields(report, fields)
@@ -123,7 +158,7 @@ def save_signatories(
 
     Existing signatories are matched by `id`, so unchanged ones keep their history.
     """
-    _claim(report, user, version)
+    _claim(report, user, version, {sections.SIGNATORIES})
     existing: dict[int | None, Signatory] = {s.pk: s for s in report.signatories.all()}
     kept = set()
     for order, data in enumerate(keep):
@@ -143,6 +178,7 @@ def save_signatories(
     for pk, signatory in existing.items():
         if pk not in kept:
             signatory.delete()
+    _mark_checked(report, {sections.SIGNATORIES})
 
 
 @transaction.atomic
@@ -151,7 +187,7 @@ def acknowledge(
 ) -> ChangeAcknowledgement:
     """Record `user`'s explanation of one flagged figure, as it is now (replacing an earlier one
     for the same cell and rule)."""
-    _claim(report, user, version)
+    _claim(report, user, version, {warning.cell.table})
     acknowledgement, _ = ChangeAcknowledgement.objects.update_or_create(
         report=report,
         table=warning.cell.table,

@@ -9,13 +9,22 @@ from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
+from django.utils import timezone
 
-from .models import AnnualReport, Signatory
+from .models import AnnualReport, Area, ReportingYear, Signatory
 from .returns import CellRef, CellValue, ReturnTemplate, Table
+from .sections import sections_for
 from .validation import MAX_POPULATION, check_figures, number_kind, parse_cell
+from .workflow import Pointer
 
 MAX_TEXT = 20_000
 NUMERIC = {"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"}
+
+
+def normalise_text(text: str) -> str:
+    """Text as stored: browsers send line breaks as \r\n; store \n, so that saving text
+    unchanged records no change."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def cell_field_name(ref: CellRef) -> str:
@@ -142,6 +151,9 @@ class TableForm(VersionedForm):
         kind = number_kind(places).removeprefix("a ").replace("number", "numbers", 1)
         return kind + (", like 125.2" if places else "")
 
+    def clean_population_source(self) -> str:
+        return normalise_text(self.cleaned_data["population_source"])
+
     def rows_with_fields(self) -> list[dict]:
         """The grid for the template: rows of bound fields, `None` where not applicable."""
         groups = []
@@ -154,6 +166,7 @@ class TableForm(VersionedForm):
                     name = self.cell_fields.get(ref)
                     cells.append(
                         {
+                            "ref": str(ref),
                             "field": self[name] if name else None,
                             "is_total": row.is_total or column.is_total,
                         }
@@ -197,6 +210,9 @@ class TextSectionForm(VersionedForm):
         help_text="Plain text. Leave a blank line between paragraphs.",
         widget=forms.Textarea(attrs={"rows": 16}),
     )
+
+    def clean_text(self) -> str:
+        return normalise_text(self.cleaned_data["text"])
 
 
 class SignatoryForm(GovukForm):
@@ -289,6 +305,37 @@ class AcknowledgementForm(VersionedForm):
         },
     )
 
+    def clean_explanation(self) -> str:
+        return normalise_text(self.cleaned_data["explanation"])
+
+
+class DashboardFilterForm(GovukForm):
+    """The national team's dashboard filters: a year (or all), a status, an area."""
+
+    STATUSES = [
+        ("", "Any status"),
+        ("not_started", "Not started"),
+        ("draft", "Draft"),
+        ("submitted", "Submitted"),
+        ("returned", "Returned to coordinator"),
+        ("approved", "Approved"),
+        ("scheduled", "Approved, scheduled for release"),
+        ("published", "Published"),
+    ]
+
+    year = forms.ChoiceField(label="Year", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUSES)
+    area = forms.ChoiceField(label="Area", required=False)
+
+    def __init__(
+        self, *args: Any, years: list[ReportingYear], areas: list[Area], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        year = cast(forms.ChoiceField, self.fields["year"])
+        year.choices = [(y.label, y.label) for y in years] + [("", "All years")]
+        area = cast(forms.ChoiceField, self.fields["area"])
+        area.choices = [("", "All areas")] + [(a.slug, a.name) for a in areas]
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form with GOV.UK wording."""
@@ -341,7 +388,10 @@ def report_text_initial(report: AnnualReport, section: str) -> dict[str, Any]:
 
 
 class ActionForm(VersionedForm):
-    """A workflow move with an optional (or, for return and reopen, required) comment."""
+    """A workflow move with an optional (or, for return and reopen, required) comment.
+
+    Reopening for a correction may name the sections reopened; the others stay as published.
+    """
 
     comment = forms.CharField(
         label="Comment",
@@ -349,8 +399,10 @@ class ActionForm(VersionedForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    cells = forms.MultipleChoiceField(
-        label="Cells to look at (optional)",
+    sections = forms.MultipleChoiceField(
+        label="Sections to reopen",
+        help_text="Choose only the sections that need correcting: the others stay as "
+        "published and cannot be changed. Choose none to reopen every section.",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -364,8 +416,9 @@ class ActionForm(VersionedForm):
         ),
         "reopen": (
             "Reason for the correction",
+            # Help text is rendered as HTML: no angle-bracketed placeholders that would vanish.
             "Shown on the public report once the correction is published, as "
-            "“Revised on <date>: <reason>”.",
+            "“Revised on {today}: ” followed by this reason.",
             "Enter the reason for the correction.",
         ),
     }
@@ -384,19 +437,117 @@ class ActionForm(VersionedForm):
         self.missing_comment = "Enter a comment."
         if action in self.COMMENT_TEXT:
             label, hint, self.missing_comment = self.COMMENT_TEXT[action]
+            today = timezone.localdate()
+            hint = hint.format(today=f"{today.day} {today:%B %Y}")
             self.fields["comment"].label, self.fields["comment"].help_text = label, hint
-        cast(forms.MultipleChoiceField, self.fields["cells"]).choices = [
-            (str(ref), template.describe(ref)) for ref in template.applicable_cells()
-        ]
+        if action == "reopen":
+            cast(forms.MultipleChoiceField, self.fields["sections"]).choices = [
+                (section.slug, section.title) for section in sections_for(template)
+            ]
+        else:
+            del self.fields["sections"]
 
     def clean_comment(self) -> str:
-        text = self.cleaned_data["comment"].strip()
+        text = normalise_text(self.cleaned_data["comment"])
         if self.comment_required and not text:
             raise forms.ValidationError(self.missing_comment)
         return text
 
-    def cell_refs(self) -> list[CellRef]:
-        return [CellRef.parse(value) for value in self.cleaned_data.get("cells", [])]
+
+def pointer_choices(template: ReturnTemplate) -> list[tuple[str, Any]]:
+    """What a return can point at: each section as a whole, or one cell of a table."""
+    choices: list[tuple[str, Any]] = [("", "Choose a section or a cell")]
+    choices.append(
+        (
+            "Whole sections",
+            [(s.slug, s.title) for s in sections_for(template)],
+        )
+    )
+    for table in template.tables:
+        choices.append(
+            (
+                table.short_name,
+                [
+                    (str(ref), template.describe(ref))
+                    for ref, row, column in table.cell_refs()
+                    if table.is_applicable(row, column)
+                ],
+            )
+        )
+    return choices
+
+
+class PointerForm(GovukForm):
+    """One thing a return points the coordinator at, with what to look at there."""
+
+    target = forms.ChoiceField(label="Section or cell", required=False)
+    comment = forms.CharField(
+        label="What to look at",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, template: ReturnTemplate, number: int = 1, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+        target = cast(forms.ChoiceField, self.fields["target"])
+        target.choices = pointer_choices(template)
+        # Each row's labels say which point they are, so that every label is unique.
+        target.label = f"Point {number}: section or cell"
+        self.fields["comment"].label = f"Point {number}: what to look at"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        target, comment = cleaned.get("target"), normalise_text(cleaned.get("comment") or "")
+        cleaned["comment"] = comment
+        if target and not comment and "comment" not in self.errors:
+            self.add_error("comment", "Say what the coordinator should look at there.")
+        if comment and not target and "target" not in self.errors:
+            self.add_error("target", "Choose the section or cell the comment is about.")
+        return cleaned
+
+    def pointer(self) -> Pointer | None:
+        """The pointer asked for, or None for a row left blank."""
+        target = self.cleaned_data.get("target")
+        if not target:
+            return None
+        comment = self.cleaned_data["comment"]
+        if "." in target:  # a cell: its section is its table
+            ref = CellRef.parse(target)
+            return Pointer(section=ref.table, comment=comment, cell=ref)
+        return Pointer(section=target, comment=comment)
+
+
+class BasePointerFormSet(forms.BaseFormSet):
+    """A return's pointers; rows left blank are ignored."""
+
+    def __init__(self, *args: Any, template: ReturnTemplate, **kwargs: Any) -> None:
+        self.template = template
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        number = (index or 0) + 1
+        return {**super().get_form_kwargs(index), "template": self.template, "number": number}
+
+    @property
+    def empty_form(self) -> forms.Form:  # never rendered: rows are added by posting
+        raise NotImplementedError
+
+    def pointers(self) -> list[Pointer]:
+        found = (form.pointer() for form in self.forms if form.cleaned_data)
+        return [p for p in found if p is not None]
+
+
+# As SignatoryFormSet: formset_factory makes a subclass of the `formset` given.
+PointerFormSet = cast(
+    type[BasePointerFormSet],
+    forms.formset_factory(
+        PointerForm, formset=BasePointerFormSet, extra=2, max_num=30, validate_max=True
+    ),
+)
 
 
 class StandardTextForm(GovukForm):
@@ -429,8 +580,7 @@ class StandardTextForm(GovukForm):
     def _clean_text(self, name: str) -> str:
         from .standard_text import PLACEHOLDERS, unknown_placeholders
 
-        # Browsers send \r\n: store \n so that saving unchanged text records no change.
-        text = self.cleaned_data[name].replace("\r\n", "\n").strip()
+        text = normalise_text(self.cleaned_data[name])
         unknown = unknown_placeholders(text)
         if unknown:
             known = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)

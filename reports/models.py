@@ -6,7 +6,8 @@ The shape of the statistics lives in `returns.py`; a `Figure` is one cell of it.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -339,6 +340,10 @@ class AnnualReportQuerySet(models.QuerySet):
         """Reports of the areas `user` coordinates."""
         return self.filter(area__coordinators__user=user)
 
+    def with_release_times(self) -> AnnualReportQuerySet:
+        """Annotated with their latest revision's public time, for `status_summary()`."""
+        return self.annotate(latest_published_at=models.Max("revisions__published_at"))
+
 
 class AnnualReport(models.Model):
     """One area's annual report for one reporting year."""
@@ -389,6 +394,9 @@ class AnnualReport(models.Model):
     source_note = models.TextField(
         blank=True, help_text="Where a past publication's figures were taken from."
     )
+    #: Sections (`sections.py` slugs) whose text was copied from the previous year's report
+    #: and not yet opened and saved: they read "Check before submitting".
+    copied_sections = models.JSONField(default=list, blank=True)
 
     #: Bumped by every save through the service; a save based on an older version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -403,7 +411,7 @@ class AnnualReport(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AnnualReportQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "copied_sections"])
 
     class Meta:
         ordering = ["-year__start_year", "area__name"]
@@ -428,6 +436,65 @@ class AnnualReport(models.Model):
 
     def latest_public_revision(self) -> PublishedRevision | None:
         return self.revisions.public().order_by("-number").first()
+
+    def release_pending_at(self, now: datetime.datetime | None = None) -> datetime.datetime | None:
+        """When this approved (or published but not yet public) report goes public, if later
+        than `now`: the year's release time, or a waiting revision's. None once it is public,
+        and for a report not approved."""
+        now = now or timezone.now()
+        if self.status == self.Status.APPROVED:
+            release = self.year.release_at
+            return release if release is not None and release > now else None
+        if self.status == self.Status.PUBLISHED:
+            # A queryset annotated by `with_release_times()` saves a query per report.
+            latest = getattr(self, "latest_published_at", None)
+            if latest is None:
+                latest = self.revisions.aggregate(at=models.Max("published_at"))["at"]
+            return latest if latest is not None and latest > now else None
+        return None
+
+    def status_summary(self, now: datetime.datetime | None = None) -> StatusSummary:
+        """The status as staff read it, saying what happens next.
+
+        A report whose publication waits for the release time never reads "Published".
+        """
+        now = now or timezone.now()
+        pending = self.release_pending_at(now)
+        if pending is not None:
+            when = timezone.localtime(pending)
+            return StatusSummary(
+                "scheduled",
+                f"Approved, scheduled for release on {when.day} {when:%B %Y} at {when:%H:%M}",
+            )
+        if self.status == self.Status.APPROVED:
+            if self.year.release_at is None:
+                return StatusSummary("approved", "Approved, waiting for a release date")
+            return StatusSummary("approved", "Approved, ready to publish")
+        return StatusSummary(self.status, self.get_status_display())
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """A report's status for people: `key` is a status, or "scheduled" for one waiting for
+    its release; `label` says it in words."""
+
+    key: str
+    label: str
+
+    #: The GOV.UK tag colour of each key.
+    TAGS: ClassVar[dict[str, str]] = {
+        "not_started": "govuk-tag--grey",
+        "draft": "govuk-tag--grey",
+        "submitted": "govuk-tag--blue",
+        "returned": "govuk-tag--orange",
+        "approved": "govuk-tag--turquoise",
+        "scheduled": "govuk-tag--purple",
+        "published": "govuk-tag--green",
+    }
+
+    @property
+    def tag_class(self) -> str:
+        return self.TAGS.get(self.key, "govuk-tag--grey")
 
 
 def _cell_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
@@ -588,12 +655,52 @@ class ReportEvent(models.Model):
     #: On submission: every figure as submitted ("table.row.column" → shorthand), so that
     #: reviewers can see what changed since the previous submission.
     figures = models.JSONField(null=True, blank=True)
+    #: On reopening for a correction: the sections (`sections.py` slugs) reopened; empty for
+    #: every section. The others stay as published until the correction is published.
+    sections = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.report}: {self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReturnPointer(models.Model):
+    """What a return points the coordinator at: one cell, or a whole section, with a comment.
+
+    Open until the coordinator resubmits; then kept, resolved by that submission, with whether
+    the coordinator changed what it points at.
+    """
+
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="pointers")
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="pointers")
+    #: The section (`sections.py` slug: a table's key, "introduction", …) it points into.
+    section = models.CharField(max_length=50)
+    #: The cell, as "table.row.column"; blank when it points at the whole section.
+    cell = models.CharField(max_length=160, blank=True)
+    comment = models.TextField()
+    #: What it pointed at held when returned (`sections.py`), to tell whether it changed.
+    was = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        ReportEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolved_pointers",
+    )
+    #: Set on resolution: whether what it points at had changed since the return.
+    changed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.cell or self.section}: {self.comment}"
+
+    @property
+    def ref(self) -> CellRef | None:
+        return CellRef.parse(self.cell) if self.cell else None
 
 
 class PublishedRevisionQuerySet(models.QuerySet):

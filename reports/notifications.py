@@ -54,31 +54,36 @@ def _link(report: AnnualReport, name: str = "manage:overview") -> str:
 def after_move(report: AnnualReport, action: str, comment: str) -> None:
     """Queue the emails a workflow move calls for, to go once the transaction commits."""
     name = f"the {report.area} MAPPA report for {report.year}"
+    # Not str.capitalize(), which would lower-case the area and "MAPPA".
+    title = "T" + name[1:]
     messages = []
     if action == "submit":
         review = _link(report, "manage:review")
-        body = f"{name.capitalize()} has been submitted for review.\n\n{review}\n"
+        body = f"{title} has been submitted for review.\n\n{review}\n"
         if comment:
             body += f"\nThe coordinator explained changes since last year:\n{comment}\n"
         messages.append((f"Submitted: {name}", body, national_team_emails()))
     elif action in {"return", "reopen"}:
         why = "returned to you" if action == "return" else "reopened for a correction"
-        body = (
-            f"{name.capitalize()} has been {why}.\n\n"
-            f"The national team said:\n{comment}\n\n{_link(report)}\n"
-        )
+        body = f"{title} has been {why}.\n\nThe national team said:\n{comment}\n\n{_link(report)}\n"
         messages.append((f"Returned: {name}", body, coordinator_emails(report)))
     elif action == "approve":
-        body = f"{name.capitalize()} has been approved.\n\n{_link(report)}\n"
+        body = f"{title} has been approved.\n\n{_link(report)}\n"
         messages.append((f"Approved: {name}", body, coordinator_emails(report)))
     elif action == "publish":
         revision = report.revisions.order_by("-number").first()
         when = revision.published_at if revision else None
         public = settings.SITE_URL + report.get_absolute_url()
-        body = f"{name.capitalize()} is published"
-        body += f" (public from {when:%d %B %Y %H:%M}).\n\n" if when else ".\n\n"
-        body += f"{public}\n"
-        messages.append((f"Published: {name}", body, coordinator_emails(report)))
+        summary = report.status_summary()
+        if summary.key == "scheduled":  # never "published" before it is public
+            subject = f"Scheduled for release: {name}"
+            body = f"{title} is a{summary.label[1:]}.\n\nIt will be at {public}\n"
+        else:
+            subject = f"Published: {name}"
+            body = f"{title} is published"
+            body += f" (public from {when:%d %B %Y %H:%M}).\n\n" if when else ".\n\n"
+            body += f"{public}\n"
+        messages.append((subject, body, coordinator_emails(report)))
     _send_on_commit(messages)
 
 

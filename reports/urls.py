@@ -54,6 +54,7 @@ manage_patterns = [
     path(f"{REPORT}/tables/<slug:table>/", manage.edit_table, name="table"),
     path(f"{REPORT}/check/", manage.check_answers, name="check"),
     path(f"{REPORT}/check/<str:cell>/<slug:rule>/", manage.explain_change, name="explain"),
+    path(f"{REPORT}/submitted/", manage.submitted, name="submitted"),
     path(f"{REPORT}/history/", manage.history, name="history"),
     path(f"{REPORT}/review/", review.review, name="review"),
     path(f"{REPORT}/actions/<slug:action>/", review.act, name="act"),

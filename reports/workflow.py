@@ -22,9 +22,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, change_checks, notifications, windows
+from . import access, change_checks, notifications, sections, windows
 from .drafts import EditConflict
-from .models import AnnualReport, PublishedFigure, PublishedRevision, ReportEvent, ReportingYear
+from .models import (
+    AnnualReport,
+    PublishedFigure,
+    PublishedRevision,
+    ReportEvent,
+    ReportingYear,
+    ReturnPointer,
+)
 from .returns import CellRef
 from .validation import Problem, check_figures
 
@@ -62,6 +69,15 @@ TRANSITIONS = {
         ),
     )
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What a return points the coordinator at: a section, or one cell of it, and why."""
+
+    section: str
+    comment: str
+    cell: CellRef | None = None
 
 
 class TransitionRefused(Exception):
@@ -162,9 +178,14 @@ def perform(
     user: User,
     version: int,
     comment: str = "",
-    cells: list[CellRef] | None = None,
+    pointers: list[Pointer] | None = None,
+    reopen: list[str] | None = None,
 ) -> None:
-    """Make `action` on `report` as `user`: the one entry point for every move."""
+    """Make `action` on `report` as `user`: the one entry point for every move.
+
+    A return may carry `pointers` to cells and sections; a reopening may name the sections
+    it `reopen`s (none: every section).
+    """
     if action not in TRANSITIONS:
         raise TransitionRefused(f"There is no action “{action}”.")
     transition = TRANSITIONS[action]
@@ -181,9 +202,51 @@ def perform(
         elif action == "publish":
             _move(report, transition, user, version)
             publish_revision(report, user)
+        elif action == "return":
+            _return(report, transition, user, version, comment, pointers or [])
+        elif action == "reopen":
+            known = sections.section_titles(report.template)
+            unknown = [slug for slug in reopen or [] if slug not in known]
+            if unknown:
+                raise TransitionRefused(f"There is no section “{unknown[0]}” to reopen.")
+            _move(report, transition, user, version, comment=comment, reopened=reopen or [])
         else:
-            _move(report, transition, user, version, comment=comment, cells=cells or [])
+            _move(report, transition, user, version, comment=comment)
         notifications.after_move(report, action, comment)
+
+
+def _return(
+    report: AnnualReport,
+    transition: Transition,
+    user: User,
+    version: int,
+    comment: str,
+    pointers: list[Pointer],
+) -> None:
+    reopened = sections.reopened_sections(report)
+    for pointer in pointers:
+        reason = sections.locked_reason(report, pointer.section, reopened)
+        if reason:
+            raise TransitionRefused(f"You cannot point at it: {reason}")
+    cells = [p.cell for p in pointers if p.cell is not None]
+    event = _move(report, transition, user, version, comment=comment, cells=cells)
+    values = report.cell_values()
+    states: dict[str, str] = {}
+    for pointer in pointers:
+        if pointer.cell is not None:
+            was = sections.cell_state(report.template, values, pointer.cell)
+        else:
+            if pointer.section not in states:
+                states[pointer.section] = sections.section_state(report, pointer.section)
+            was = states[pointer.section]
+        ReturnPointer.objects.create(
+            event=event,
+            report=report,
+            section=pointer.section,
+            cell=str(pointer.cell) if pointer.cell else "",
+            comment=pointer.comment,
+            was=was,
+        )
 
 
 def _submit(report: AnnualReport, user: User, version: int) -> None:
@@ -194,7 +257,13 @@ def _submit(report: AnnualReport, user: User, version: int) -> None:
         raise TransitionRefused(unexplained_message(len(state.unexplained)))
     template = report.template
     snapshot = {str(ref): template.text(ref, value) for ref, value in report.cell_values().items()}
-    _move(report, TRANSITIONS["submit"], user, version, figures=snapshot)
+    pointers = sections.open_pointers(report)
+    left = {p.pk for p in sections.unchanged(report, pointers)}
+    event = _move(report, TRANSITIONS["submit"], user, version, figures=snapshot)
+    # The return is answered: its pointers are kept, each saying whether it was acted on.
+    for pointer in pointers:
+        pointer.resolved_by, pointer.changed = event, pointer.pk not in left
+        pointer.save(update_fields=["resolved_by", "changed"])
 
 
 def unexplained_message(count: int) -> str:
@@ -309,7 +378,8 @@ def _move(
     comment: str = "",
     cells: list[CellRef] | None = None,
     figures: dict[str, str] | None = None,
-) -> None:
+    reopened: list[str] | None = None,
+) -> ReportEvent:
     now = timezone.now()
     moved = AnnualReport.objects.filter(
         pk=report.pk, version=version, status__in=transition.sources
@@ -321,7 +391,7 @@ def _move(
                 f"This report is already {current.get_status_display().lower()}."
             )
         raise EditConflict(current)
-    ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         report=report,
         action=transition.action,
         from_status=report.status,
@@ -331,5 +401,7 @@ def _move(
         comment=comment,
         cells=[str(c) for c in cells or []],
         figures=figures,
+        sections=reopened or [],
     )
     report.status, report.version, report.updated_at = transition.target, version + 1, now
+    return event

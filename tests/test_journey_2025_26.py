@@ -69,7 +69,10 @@ def test_kent_enters_submits_and_publishes_the_2025_26_return(full_demo, kent, n
     }
 
     for action in ("approve", "publish"):
-        response = national.post(f"{REPORT}/actions/{action}/", {f"{action}-version": version()})
+        # Each confirmed on its own page first (the page's button posts "confirm").
+        response = national.post(
+            f"{REPORT}/actions/{action}/", {f"{action}-version": version(), "confirm": "yes"}
+        )
         assert response.status_code == 302, action
     # Published, but nothing is public before the announced release time.
     assert client.get("/reports/2025-26/kent/").status_code == 404

@@ -92,6 +92,8 @@ EXPECTED = {
     "manage:overview": [(SIGN_IN, SIGN_IN), (404, 405), (200, 405), (200, 405)],
     # The national team reads the report; submitting it is not theirs (403, saying so).
     "manage:check": [(SIGN_IN, SIGN_IN), (404, 404), (200, 200), (200, 403)],
+    # The confirmation after submitting; a report not submitted sends people to its task list.
+    "manage:submitted": [(SIGN_IN, SIGN_IN), (404, 405), (302, 405), (302, 405)],
     "manage:history": [(SIGN_IN, SIGN_IN), (404, 405), (200, 405), (200, 405)],
     "manage:review": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:act": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],

@@ -187,7 +187,8 @@ def test_email_failure_never_turns_a_committed_move_into_an_error(national, sett
     year = open_year(2011, release_at=timezone.now() - datetime.timedelta(days=1))
     report = make_report("kent", year=year, status=Status.SUBMITTED)
     response = national.post(
-        "/manage/reports/2011-12/kent/actions/approve/", {"approve-version": report.version}
+        "/manage/reports/2011-12/kent/actions/approve/",
+        {"approve-version": report.version, "confirm": "yes"},
     )
     assert response.status_code == 302
     report.refresh_from_db()

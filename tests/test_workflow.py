@@ -88,7 +88,12 @@ def test_admin_moves_through_the_review_page(national, national_admin, action, s
     report = make_report("kent", year=year_released_yesterday(), status=status)
     response = national.post(
         f"/manage/reports/2010-11/kent/actions/{action}/",
-        {f"{action}-version": report.version, f"{action}-comment": "Please check Level 1."},
+        {
+            f"{action}-version": report.version,
+            f"{action}-comment": "Please check Level 1.",
+            # Approving and publishing are confirmed on a page of their own (test_review_page).
+            "confirm": "yes",
+        },
     )
     assert response.status_code == 302
     report.refresh_from_db()
@@ -127,12 +132,15 @@ def test_return_comment_points_at_cells_the_coordinator_sees(national, kent):
         {
             "return-version": report.version,
             "return-comment": "Level 1 looks high.",
-            "return-cells": ["eligible_offenders.level_1.total"],
+            "pointers-TOTAL_FORMS": "1",
+            "pointers-INITIAL_FORMS": "0",
+            "pointers-0-target": "eligible_offenders.level_1.total",
+            "pointers-0-comment": "Twice last year's.",
         },
     )
     page = kent.get("/manage/reports/2010-11/kent/").content.decode()
     assert "The national team said: “Level 1 looks high.”" in page
-    assert "MAPPA-eligible offenders on 31 March: Level 1, Total" in page
+    assert "MAPPA-eligible offenders on 31 March: Level 1, Total</a>: Twice last year" in page
 
 
 def test_reviewer_sees_cell_by_cell_changes_since_the_previous_submission(kent, national):
@@ -152,7 +160,7 @@ def test_reviewer_sees_cell_by_cell_changes_since_the_previous_submission(kent, 
     report.refresh_from_db()
     kent.post("/manage/reports/2010-11/kent/check/", {"version": report.version})
     page = national.get("/manage/reports/2010-11/kent/review/").content.decode()
-    assert "Changed since the previous submission" in page
+    assert "Changes since the previous submission" in page
     assert f'<td class="govuk-table__cell govuk-table__cell--numeric">{old}</td>' in page
     assert f'<td class="govuk-table__cell govuk-table__cell--numeric">{old + 1}</td>' in page
 

@@ -47,6 +47,12 @@ def _form_errors(form: forms.BaseForm) -> list[tuple[str, str]]:
 
 
 @register.filter
+def lookup(mapping: dict | None, key: object) -> object:
+    """`mapping[key]`, or None: for dictionaries keyed by something the template computes."""
+    return (mapping or {}).get(key)
+
+
+@register.filter
 def status_tag_class(status: str) -> str:
     """The GOV.UK tag colour for a report status."""
     return {

@@ -7,7 +7,6 @@ Each view starts with an access helper from `access.py`; writes go through `draf
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import cast
 
 from django.contrib import messages
@@ -21,46 +20,26 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import access, change_checks, drafts, windows, workflow
+from .. import access, change_checks, drafts, sections, windows, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import (
     AcknowledgementForm,
+    DashboardFilterForm,
     SignatoryFormSet,
     StartReportForm,
     SubmitForm,
     TableForm,
     TextSectionForm,
     VersionedForm,
+    cell_field_name,
     report_text_initial,
 )
 from ..history import report_history
-from ..models import AnnualReport, Area, ReportingYear, Signatory
-from ..returns import CellRef, Table
+from ..models import AnnualReport, Area, ReportingYear, ReturnPointer, Signatory, StatusSummary
+from ..returns import CellRef
+from ..sections import sections_for
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-@dataclass(frozen=True)
-class Section:
-    """A part of the return a coordinator completes on its own page."""
-
-    slug: str
-    title: str
-    url_name: str
-    table: Table | None = None
-
-
-def sections_for(report: AnnualReport) -> list[Section]:
-    """The report's sections in report order, the tables taken from its return template."""
-    return [
-        Section("introduction", "Introduction", "manage:introduction"),
-        Section("signatories", "Signatories", "manage:signatories"),
-        *(
-            Section(table.key, table.short_name, "manage:table", table=table)
-            for table in report.template.tables
-        ),
-        Section("local-page", "Local page", "manage:local-page"),
-    ]
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -78,62 +57,99 @@ def report_url(name: str, report: AnnualReport, **extra: str) -> str:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's areas and years, each report's status and what to do next."""
-    if access.is_national_admin(request.user):
-        areas = list(Area.objects.all())
-    else:
-        areas = list(access.coordinated_areas(request.user))
+    """The signed-in person's areas and years, each report's status and what to do next.
+
+    The national team sees every area's reports as one table, filtered by year, status and area.
+    """
+    is_admin = access.is_national_admin(request.user)
     open_years = list(ReportingYear.objects.filter(is_open=True))
-    reports = AnnualReport.objects.filter(area__in=areas).select_related("year", "area")
+    # Past publications are not submissions: there is nothing of theirs to track.
+    tracked_years = list(
+        ReportingYear.objects.filter(
+            Q(reports__isnull=False, reports__is_past_publication=False) | Q(is_open=True)
+        ).distinct()
+    )
+    context: dict = {
+        "open_years": [(year, windows.describe(year)) for year in open_years],
+        "tracked_years": tracked_years,
+        "is_admin": is_admin,
+    }
+    if is_admin:
+        context.update(_national_table(request, tracked_years))
+        return render(request, "manage/dashboard.html", context)
+    areas = list(access.coordinated_areas(request.user))
+    reports = (
+        AnnualReport.objects.filter(area__in=areas)
+        .with_release_times()
+        .select_related("year", "area")
+    )
     by_area: dict[int, dict[int, AnnualReport]] = {}
     for report in reports:
         by_area.setdefault(report.area_id, {})[report.year_id] = report
-    is_admin = access.is_national_admin(request.user)
-    can_edit = {area.pk for area in access.coordinated_areas(request.user)}
     rows = []
     for area in areas:
         area_reports = by_area.get(area.pk, {})
         years = {year.pk: year for year in open_years}
         years.update({r.year.pk: r.year for r in area_reports.values()})
         entries = [
-            _dashboard_entry(year, area, area_reports.get(year.pk), area.pk in can_edit, is_admin)
+            _dashboard_entry(year, area, area_reports.get(year.pk))
             for year in sorted(years.values(), key=lambda y: -y.start_year)
         ]
         rows.append({"area": area, "entries": entries})
-    context = {
-        "rows": rows,
-        "open_years": [(year, windows.describe(year)) for year in open_years],
-        # Past publications are not submissions: there is nothing of theirs to track.
-        "tracked_years": ReportingYear.objects.filter(
-            Q(reports__isnull=False, reports__is_past_publication=False) | Q(is_open=True)
-        ).distinct(),
-        "is_admin": is_admin,
-    }
+    context["rows"] = rows
     return render(request, "manage/dashboard.html", context)
 
 
-def _dashboard_entry(
-    year: ReportingYear, area: Area, report: AnnualReport | None, coordinates: bool, admin: bool
-) -> dict:
-    """One row of the dashboard: the link to follow ("start", "continue", "review", "view"),
-    and why the area can do no more, or that it can thanks to an extension."""
-    entry: dict = {"year": year, "report": report, "action": None, "note": None}
+def _dashboard_entry(year: ReportingYear, area: Area, report: AnnualReport | None) -> dict:
+    """One of a coordinator's reports: its status, the link to follow ("start", "continue",
+    "view"), and why the area can do no more, or that it can thanks to an extension."""
+    entry = _entry(area, year, report)
+    entry.update(action=None, note=None)
     if report is not None:
-        verdict = windows.can_change(report) if coordinates else windows.ALLOWED
-        if coordinates and verdict.allowed:
-            entry["action"] = "continue"
-        elif admin and report.status != AnnualReport.Status.DRAFT:
-            entry["action"] = "review"
-        else:
-            entry["action"] = "view"
+        verdict = windows.can_change(report)
+        entry["action"] = "continue" if verdict.allowed else "view"
         # The status tag already says a report is with reviewers or approved.
         if report.status in windows.EDITABLE_STATUSES:
             entry["note"] = verdict.refusal or verdict.note
-    elif coordinates and year.is_open:
+    elif year.is_open:
         verdict = windows.can_start(year, area)
         entry["action"] = "start" if verdict.allowed else None
         entry["note"] = verdict.refusal or verdict.note
     return entry
+
+
+def _entry(area: Area, year: ReportingYear, report: AnnualReport | None) -> dict:
+    """One area's report for one year, as a row of a dashboard."""
+    status = report.status_summary() if report else StatusSummary("not_started", "Not started")
+    return {"area": area, "year": year, "report": report, "status": status}
+
+
+def _national_table(request: HttpRequest, tracked_years: list[ReportingYear]) -> dict:
+    """Every area's report for the tracked years as one table, with its filters (GET)."""
+    # Unfiltered, the newest year is shown: 42 rows, not 42 for every year.
+    newest = tracked_years[0].label if tracked_years else ""
+    form = DashboardFilterForm(
+        request.GET or None,
+        initial={"year": newest},
+        years=tracked_years,
+        areas=list(Area.objects.all()),
+    )
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    year_label = chosen.get("year", newest)
+    years = [y for y in tracked_years if year_label in ("", y.label)]
+    areas = Area.objects.all()
+    if chosen.get("area"):
+        areas = areas.filter(slug=chosen["area"])
+    reports = {
+        (r.area_id, r.year_id): r
+        for r in AnnualReport.objects.filter(year__in=years, area__in=areas)
+        .with_release_times()
+        .select_related("year", "area")
+    }
+    rows = [_entry(area, year, reports.get((area.pk, year.pk))) for year in years for area in areas]
+    if chosen.get("status"):
+        rows = [row for row in rows if row["status"].key == chosen["status"]]
+    return {"filter_form": form, "table_rows": rows, "shown_year": year_label}
 
 
 @login_required
@@ -184,6 +200,15 @@ def _create_report(area: Area, year: ReportingYear, previous: AnnualReport | Non
         for name in ("foreword_title", "foreword", "local_page_title", "local_narrative"):
             setattr(report, name, getattr(previous, name))
         report.population_source = previous.population_source
+        # Last year's words in this year's report: each section needs reading before it goes
+        # in again, so it reads "Check before submitting" until opened and saved.
+        report.copied_sections = [
+            slug
+            for slug, names in sections.TEXT_FIELDS.items()
+            if any(getattr(report, name) for name in names)
+        ]
+        if previous.signatories.exists():
+            report.copied_sections.append(sections.SIGNATORIES)
         report.save()
         for signatory in previous.signatories.all():
             Signatory.objects.create(
@@ -208,8 +233,13 @@ def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
     verdict = windows.can_change(report)
     values = report.cell_values()
     signatories = report.signatories.count()
+    pointers = sections.open_pointers(report)
+    to_look_at = {p.pk for p in sections.unchanged(report, pointers)}
+    reopened = sections.reopened_sections(report)
+    verdict = windows.can_change(report)
+    editable = verdict.allowed and access.can_edit_area(request.user, report.area)
     tasks = []
-    for section in sections_for(report):
+    for section in sections_for(report.template):
         if section.table is not None:
             cells = [
                 ref
@@ -221,53 +251,103 @@ def overview(request: HttpRequest, year: str, area: str) -> HttpResponse:
                 "Completed" if filled == len(cells) else "In progress" if filled else "Not started"
             )
             url = report_url(section.url_name, report, table=section.slug)
-        elif section.slug == "signatories":
+        elif section.slug == sections.SIGNATORIES:
             status = f"{signatories} added" if signatories else "Optional"
             url = report_url(section.url_name, report)
         else:
             text = report.foreword if section.slug == "introduction" else report.local_narrative
             status = "Completed" if text.strip() else "Not started"
             url = report_url(section.url_name, report)
-        tasks.append({"section": section, "status": status, "url": url})
+        if section.slug in report.copied_sections:
+            status = "Check before submitting"
+        pointed = [p for p in pointers if p.section == section.slug]
+        if any(p.pk in to_look_at for p in pointed):
+            # Returned for this section: in progress again until the coordinator changes it.
+            status = "In progress"
+        locked = sections.locked_reason(report, section.slug, reopened)
+        tasks.append(
+            {
+                "section": section,
+                "status": status,
+                "url": url,
+                "pointed": pointed,
+                "locked": locked,
+                "link": editable and not locked,
+            }
+        )
     context = {
         "report": report,
+        "status": report.status_summary(),
         "tasks": tasks,
-        "editable": verdict.allowed and access.can_edit_area(request.user, report.area),
+        "editable": editable,
         "not_editable_reason": verdict.refusal,
         "extension_note": verdict.note,
         "window": windows.describe(report.year, report.area),
-        "returned": latest_return(report),
+        "returned": latest_return(report, pointers),
         "events": report.events.select_related("user"),
         "is_admin": access.is_national_admin(request.user),
     }
     return render(request, "manage/overview.html", context)
 
 
-def latest_return(report: AnnualReport) -> dict | None:
+def latest_return(report: AnnualReport, pointers: list[ReturnPointer]) -> dict | None:
     """The national team's latest return (or reopening) comment, while the report is returned."""
     if report.status != AnnualReport.Status.RETURNED:
         return None
     event = report.events.filter(action__in=["return", "reopen"]).order_by("-at", "-pk").first()
     if event is None:
         return None
+    return {"event": event, "pointers": describe_pointers(report, pointers)}
+
+
+def describe_pointers(report: AnnualReport, pointers: list[ReturnPointer]) -> list[dict]:
+    """Each pointer with its target's name and the address of the cell or section's page."""
     template = report.template
-    cells = []
-    for key in event.cells:
-        ref = CellRef.parse(key)
-        if template.has_cell(ref):
-            cells.append(template.describe(ref))
-    return {"event": event, "cells": cells}
+    titles = sections.section_titles(template)
+    described = []
+    for pointer in pointers:
+        ref = pointer.ref
+        field_id = ""
+        if ref is not None and template.has_cell(ref):
+            name, field_id = template.describe(ref), cell_field_id(ref)
+            url = report_url("manage:table", report, table=ref.table) + f"#{field_id}"
+        elif pointer.section in titles:
+            name = titles[pointer.section]
+            section = next(s for s in sections_for(template) if s.slug == pointer.section)
+            kwargs = {"table": section.slug} if section.table else {}
+            url = report_url(section.url_name, report, **kwargs) + "#returned"
+        else:
+            continue  # a cell or section the template no longer has
+        described.append({"pointer": pointer, "name": name, "url": url, "field_id": field_id})
+    return described
+
+
+def cell_field_id(ref: CellRef) -> str:
+    """The id of a cell's input on its table page (Django's auto id of the field)."""
+    return f"id_{cell_field_name(ref)}"
 
 
 # --- Sections ------------------------------------------------------------------------------
 
 
-def _editable_or_redirect(request: HttpRequest, report: AnnualReport) -> HttpResponse | None:
-    """Send people back to the read-only overview when the report cannot be changed."""
-    if drafts.is_editable(report):
-        return None
-    messages.error(request, drafts.not_editable_reason(report))
+def _editable_or_redirect(
+    request: HttpRequest, report: AnnualReport, section: str
+) -> HttpResponse | None:
+    """Send people back to the read-only overview when the section cannot be changed."""
+    if not drafts.is_editable(report):
+        reason = drafts.not_editable_reason(report)
+    else:
+        reason = sections.locked_reason(report, section, sections.reopened_sections(report))
+        if not reason:
+            return None
+    messages.error(request, reason)
     return redirect(report_url("manage:overview", report))
+
+
+def _pointers_for(report: AnnualReport, section: str) -> list[dict]:
+    """What the latest return points at in `section`, for its page."""
+    pointed = [p for p in sections.open_pointers(report) if p.section == section]
+    return describe_pointers(report, pointed)
 
 
 def _save_or_conflict(request: HttpRequest, form: BaseForm, save: Callable[[], object]) -> bool:
@@ -295,7 +375,7 @@ def edit_table(request: AuthenticatedHttpRequest, year: str, area: str, table: s
         table_obj = report.template.table(table)
     except KeyError:
         raise Http404("No such table.") from None
-    if response := _editable_or_redirect(request, report):
+    if response := _editable_or_redirect(request, report, table_obj.key):
         return response
     form = TableForm(
         _posted(request),
@@ -326,10 +406,19 @@ def edit_table(request: AuthenticatedHttpRequest, year: str, area: str, table: s
             return redirect(_next_url(request, report))
     layout = report.template.layout(report.cell_values(), report.year.snapshot_date)
     title = next(t.title for t in layout if t.table.key == table_obj.key)
+    pointers = _pointers_for(report, table_obj.key)
     return render(
         request,
         "manage/table_form.html",
-        {"report": report, "form": form, "table": table_obj, "title": title},
+        {
+            "report": report,
+            "form": form,
+            "table": table_obj,
+            "title": title,
+            "pointers": pointers,
+            "section_pointers": [p for p in pointers if not p["pointer"].cell],
+            "cell_pointers": {p["pointer"].cell: p for p in pointers if p["pointer"].cell},
+        },
     )
 
 
@@ -340,7 +429,8 @@ def edit_text(
 ) -> HttpResponse:
     """The introduction (foreword) or the local page: a heading and plain text."""
     report = access.get_report_for_coordinator(request.user, year, area)
-    if response := _editable_or_redirect(request, report):
+    slug = sections.INTRODUCTION if section == "foreword" else sections.LOCAL_PAGE
+    if response := _editable_or_redirect(request, report, slug):
         return response
     form = TextSectionForm(_posted(request), initial=report_text_initial(report, section))
     title_field, text_field = (
@@ -360,9 +450,14 @@ def edit_text(
             messages.success(request, "Saved.")
             return redirect(_next_url(request, report))
     heading = "Introduction" if section == "foreword" else "Local page"
-    return render(
-        request, "manage/text_form.html", {"report": report, "form": form, "heading": heading}
-    )
+    context = {
+        "report": report,
+        "form": form,
+        "heading": heading,
+        "section_pointers": _pointers_for(report, slug),
+        "copied": slug in report.copied_sections,
+    }
+    return render(request, "manage/text_form.html", context)
 
 
 @login_required
@@ -370,7 +465,7 @@ def edit_text(
 def edit_signatories(request: AuthenticatedHttpRequest, year: str, area: str) -> HttpResponse:
     """Add, remove and reorder the people who sign the report."""
     report = access.get_report_for_coordinator(request.user, year, area)
-    if response := _editable_or_redirect(request, report):
+    if response := _editable_or_redirect(request, report, sections.SIGNATORIES):
         return response
     initial = [
         {
@@ -402,7 +497,13 @@ def edit_signatories(request: AuthenticatedHttpRequest, year: str, area: str) ->
     return render(
         request,
         "manage/signatories_form.html",
-        {"report": report, "formset": formset, "version_form": version},
+        {
+            "report": report,
+            "formset": formset,
+            "version_form": version,
+            "section_pointers": _pointers_for(report, sections.SIGNATORIES),
+            "copied": sections.SIGNATORIES in report.copied_sections,
+        },
     )
 
 
@@ -440,14 +541,12 @@ def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> Ht
             except (workflow.TransitionRefused, drafts.EditConflict) as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(
-                    request, f"You submitted the {report.area} report for {report.year}."
-                )
-                return redirect(report_url("manage:overview", report))
+                return redirect(report_url("manage:submitted", report))
     values = report.cell_values()
     signatories = list(report.signatories.all())
     context = {
         "report": report,
+        "status": report.status_summary(),
         "state": state,
         "form": form,
         "can_submit": can_submit,
@@ -467,9 +566,9 @@ def explain_change(
 ) -> HttpResponse:
     """One figure flagged by the change checks: the area's series and the explanation."""
     report = access.get_report_for_coordinator(request.user, year, area)
-    if response := _editable_or_redirect(request, report):
-        return response
     flagged = _flagged_or_404(report, cell, rule)
+    if response := _editable_or_redirect(request, report, flagged.warning.cell.table):
+        return response
     form = AcknowledgementForm(
         _posted(request),
         initial={
@@ -517,6 +616,18 @@ def _flagged_or_404(report: AnnualReport, cell: str, rule: str) -> change_checks
         if flagged.warning.key == (ref, rule):
             return flagged
     raise Http404("This figure is not flagged.")
+
+
+@login_required
+@require_safe
+def submitted(request: HttpRequest, year: str, area: str) -> HttpResponse:
+    """The confirmation after submitting: what happens next."""
+    report = access.get_report_for_viewing(request.user, year, area)
+    if report.status != AnnualReport.Status.SUBMITTED:
+        return redirect(report_url("manage:overview", report))
+    event = report.events.filter(action="submit").order_by("-at", "-pk").first()
+    context = {"report": report, "event": event, "release_at": report.year.release_at}
+    return render(request, "manage/submitted.html", context)
 
 
 @login_required

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections import Counter
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, change_checks, drafts, windows, workflow
+from .. import access, change_checks, drafts, standard_text, windows, workflow
 from ..access import AuthenticatedHttpRequest
-from ..forms import ActionForm
-from ..models import AnnualReport, Area, ReportEvent
-from ..returns import CellValue
-from ..validation import parse_cell
-from .manage import report_url
+from ..forms import ActionForm, BasePointerFormSet, DashboardFilterForm, PointerFormSet
+from ..history import changes_between_submissions
+from ..models import AnnualReport, Area, ReportEvent, Signatory, StatusSummary
+from .manage import describe_pointers, report_url
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -25,90 +25,100 @@ def _require_admin(request: HttpRequest) -> None:
         raise Http404("Not found.")
 
 
+#: Moves that ask "Are you sure?" on a page of their own before they are made.
+CONFIRMED = {"approve", "publish"}
+
+
 @login_required
 @require_safe
 def review(request: AuthenticatedHttpRequest, year: str, area: str) -> HttpResponse:
-    """A report as the reviewer sees it: changes since the last submission and the moves."""
+    """A report as the reviewer sees it: as it will be published, beside what changed since
+    the previous submission, and the moves."""
     _require_admin(request)
     report = access.get_report_for_viewing(request.user, year, area)
     return render(request, "manage/review.html", _review_context(request, report, forms={}))
 
 
-def _review_context(request: AuthenticatedHttpRequest, report: AnnualReport, forms: dict) -> dict:
-    actions = workflow.allowed_actions(report, request.user)
-    action_forms = {
-        t.action: forms.get(t.action)
-        or ActionForm(
-            initial={"version": report.version},
-            template=report.template,
-            comment_required=t.comment_required,
-            action=t.action,
-            prefix=t.action,
-        )
-        for t in actions
-    }
-    return {
-        "report": report,
-        "state": workflow.readiness(report),
-        "actions": [(t, action_forms[t.action]) for t in actions],
-        "changes": changes_since_previous_submission(report),
-        "events": report.events.select_related("user"),
-        "revisions": report.revisions.order_by("number"),
-        "tables": report.template.layout(report.cell_values(), report.year.snapshot_date),
-    }
-
-
-def changes_since_previous_submission(report: AnnualReport) -> list[dict] | None:
-    """Cell-by-cell differences between the last two submissions (None before a resubmission)."""
-    submissions = list(
-        report.events.filter(action="submit", figures__isnull=False).order_by("-at", "-pk")[:2]
-    )
-    if len(submissions) < 2:
-        return None
-    # Both are {cell: shorthand} snapshots: the filter above leaves out events without one.
-    latest, before = (cast(dict[str, str], event.figures) for event in submissions)
-    template = report.template
-    rows = []
-    for ref, _ in template.cells():
-        key = str(ref)
-        if latest.get(key) != before.get(key):
-            rows.append(
-                {
-                    "cell": template.describe(ref),
-                    "before": _display(before.get(key), template.decimals(ref)),
-                    "now": _display(latest.get(key), template.decimals(ref)),
-                }
-            )
-    return rows
-
-
-def _display(shorthand: str | None, decimals: int) -> str:
-    if shorthand is None:
-        return "Not entered"
-    try:
-        value = parse_cell(shorthand, decimals=3)
-    except ValueError:
-        return shorthand
-    return value.display(decimals) if isinstance(value, CellValue) else shorthand
-
-
-@login_required
-@require_POST
-def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) -> HttpResponse:
-    """Make one workflow move on a report (return, approve, publish, reopen)."""
-    _require_admin(request)
-    report = access.get_report_for_viewing(request.user, year, area)
-    transition = workflow.TRANSITIONS.get(action)
-    if transition is None or transition.role != workflow.ADMIN:
-        raise Http404("No such action.")
-    form = ActionForm(
-        request.POST,
+def _action_form(report: AnnualReport, action: str, data: QueryDict | None = None) -> ActionForm:
+    transition = workflow.TRANSITIONS[action]
+    return ActionForm(
+        data,
+        initial={"version": report.version},
         template=report.template,
         comment_required=transition.comment_required,
         action=action,
         prefix=action,
     )
-    if form.is_valid():
+
+
+def _pointer_formset(report: AnnualReport, data: QueryDict | None = None) -> BasePointerFormSet:
+    return PointerFormSet(data, template=report.template, prefix="pointers")
+
+
+def _review_context(
+    request: AuthenticatedHttpRequest,
+    report: AnnualReport,
+    forms: dict,
+    pointer_formset: BasePointerFormSet | None = None,
+) -> dict:
+    actions = workflow.allowed_actions(report, request.user)
+    action_forms = {
+        t.action: forms.get(t.action) or _action_form(report, t.action) for t in actions
+    }
+    values = report.cell_values()
+    template = report.template
+    signatories = list(report.signatories.all())
+    texts = standard_text.text_for(report.year)
+    last_return = (
+        report.events.filter(action__in=["return", "reopen"]).order_by("-at", "-pk").first()
+    )
+    return {
+        "report": report,
+        "status": report.status_summary(),
+        "state": workflow.readiness(report),
+        "actions": [(t, action_forms[t.action]) for t in actions],
+        "confirmed": CONFIRMED,
+        "pointer_formset": pointer_formset or _pointer_formset(report),
+        "changes": changes_between_submissions(report),
+        "last_return": last_return,
+        "last_pointers": describe_pointers(report, list(last_return.pointers.all()))
+        if last_return
+        else [],
+        "events": report.events.select_related("user"),
+        "revisions": report.revisions.order_by("number"),
+        # The report as it will be published, laid out by the public page's own includes.
+        "revision": report,
+        "tables": template.layout(values, report.year.snapshot_date),
+        "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
+        "foreword_signatories": [s for s in signatories if s.section == Signatory.Section.FOREWORD],
+        "local_signatories": [s for s in signatories if s.section == Signatory.Section.LOCAL_PAGE],
+        "what_is_mappa": standard_text.render(texts.what_is_mappa, report.year),
+        "commentary": standard_text.render(texts.commentary, report.year),
+    }
+
+
+@login_required
+@require_POST
+def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) -> HttpResponse:
+    """Make one workflow move on a report (return, approve, publish, reopen).
+
+    Approving and publishing first show a confirmation page, whose button makes the move.
+    """
+    _require_admin(request)
+    report = access.get_report_for_viewing(request.user, year, area)
+    transition = workflow.TRANSITIONS.get(action)
+    if transition is None or transition.role != workflow.ADMIN:
+        raise Http404("No such action.")
+    form = _action_form(report, action, request.POST)
+    # A return posted without the pointer rows (by a script, say) points at nothing.
+    has_pointers = action == "return" and "pointers-TOTAL_FORMS" in request.POST
+    pointers = _pointer_formset(report, request.POST) if has_pointers else None
+    if pointers is not None and "add_pointer" in request.POST:
+        return _with_another_pointer(request, report, form)
+    valid = form.is_valid() and (pointers is None or pointers.is_valid())
+    if valid and action in CONFIRMED and request.POST.get("confirm") != "yes":
+        return render(request, "manage/confirm.html", _confirmation(report, action, form))
+    if valid:
         try:
             workflow.perform(
                 report,
@@ -116,27 +126,101 @@ def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) ->
                 request.user,
                 form.cleaned_data["version"],
                 comment=form.cleaned_data["comment"],
-                cells=form.cell_refs(),
+                pointers=pointers.pointers() if pointers is not None else None,
+                reopen=form.cleaned_data.get("sections"),
             )
         except (workflow.TransitionRefused, drafts.EditConflict) as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(request, _done_message(report, action))
             return redirect(report_url("manage:review", report))
-    context = _review_context(request, report, forms={action: form})
+    context = _review_context(request, report, forms={action: form}, pointer_formset=pointers)
     context["error_form"] = form
+    context["error_formset"] = pointers
     return render(request, "manage/review.html", context, status=200)
+
+
+def _with_another_pointer(
+    request: AuthenticatedHttpRequest, report: AnnualReport, form: ActionForm
+) -> HttpResponse:
+    """The review page again, the return as filled in so far, with one more pointer row."""
+    data = request.POST
+    total = data.get("pointers-TOTAL_FORMS", "0")
+    rows = min(int(total) + 1 if total.isdigit() else 1, 30)
+    # Unbound copies showing what was entered: no errors until the return is made.
+    pointers = PointerFormSet(
+        template=report.template,
+        prefix="pointers",
+        initial=[
+            {
+                "target": data.get(f"pointers-{n}-target"),
+                "comment": data.get(f"pointers-{n}-comment"),
+            }
+            for n in range(rows)
+        ],
+    )
+    pointers.extra = 0
+    unbound = _action_form(report, "return")
+    unbound.initial.update(
+        {"comment": data.get("return-comment", ""), "version": data.get("return-version")}
+    )
+    if pointers.forms:  # the new row takes the focus, as if the page had scrolled to it
+        pointers.forms[-1].fields["target"].widget.attrs["autofocus"] = True
+    context = _review_context(request, report, forms={"return": unbound}, pointer_formset=pointers)
+    return render(request, "manage/review.html", context)
+
+
+def _confirmation(report: AnnualReport, action: str, form: ActionForm) -> dict:
+    """What the confirmation page says will happen."""
+    now = timezone.now()
+    release = report.year.release_at
+    correction = report.revisions.exists()
+    if action == "approve":
+        if release is None:
+            then = (
+                f"Its figures and text cannot change unless it is returned. No release time "
+                f"is set for {report.year} yet: it will go public at the release time once set."
+            )
+        elif release > now:
+            when = timezone.localtime(release)
+            then = (
+                "Its figures and text cannot change unless it is returned. It will go public "
+                f"with the year's other reports on {when.day} {when:%B %Y} at {when:%H:%M}."
+            )
+        else:
+            then = (
+                "Its figures and text cannot change unless it is returned. The year's release "
+                "time has passed: publish it to make it public."
+            )
+    elif release is not None and release > now:
+        when = timezone.localtime(release)
+        then = (
+            f"It will be scheduled for release: it goes public with the year's other reports on "
+            f"{when.day} {when:%B %Y} at {when:%H:%M}, and cannot change after that except by "
+            "a correction."
+        )
+    else:
+        then = (
+            "It goes public at once"
+            + (", with the reason given when it was reopened" if correction else "")
+            + ". After that it can only change by a correction."
+        )
+    return {
+        "report": report,
+        "action": action,
+        "transition": workflow.TRANSITIONS[action],
+        "form": form,
+        "then": then,
+        "status": report.status_summary(),
+    }
 
 
 def _done_message(report: AnnualReport, action: str) -> str:
     name = f"The {report.area} report for {report.year}"
     if action == "publish":
-        revision = report.revisions.order_by("-number").first()
-        if revision and revision.published_at > timezone.now():
-            return (
-                f"{name} is published. It goes public with the year's other reports on "
-                f"{timezone.localtime(revision.published_at):%d %B %Y at %H:%M}."
-            )
+        summary = report.status_summary()
+        if summary.key == "scheduled":
+            return f"{name} is {summary.label[0].lower()}{summary.label[1:]}."
         return f"{name} is published."
     return {
         "return": f"{name} is returned to its coordinator.",
@@ -151,12 +235,15 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
     """Every area's report for a year: status, who last acted, days to the deadline."""
     _require_admin(request)
     year_obj = access.get_year(year)
+    filters = DashboardFilterForm.STATUSES[1:]  # every status but "any"
     status = request.GET.get("status", "")
-    valid = {choice for choice, _ in AnnualReport.Status.choices} | {"not_started"}
-    if status and status not in valid:
+    if status not in {key for key, _ in filters}:
         status = ""
     reports = {
-        r.area_id: r for r in AnnualReport.objects.filter(year=year_obj).select_related("area")
+        r.area_id: r
+        for r in AnnualReport.objects.filter(year=year_obj)
+        .with_release_times()
+        .select_related("area", "year")
     }
     last_events: dict[int, ReportEvent] = {}
     for recorded in (
@@ -168,36 +255,30 @@ def tracker(request: HttpRequest, year: str) -> HttpResponse:
         last_events[recorded.report_id] = recorded
     extensions = windows.extensions_by_area(year_obj)
     today = windows.today()
-    rows = []
+    every: list[dict[str, Any]] = []
     for area in Area.objects.all():
         report = reports.get(area.pk)
-        row_status = report.status if report else "not_started"
-        if status and row_status != status:
-            continue
+        summary = report.status_summary() if report else StatusSummary("not_started", "Not started")
         event = last_events.get(report.pk) if report else None
         extension = extensions.get(area.pk)
-        rows.append(
+        every.append(
             {
                 "area": area,
                 "report": report,
                 "event": event,
+                "status": summary,
                 "extension": extension,
                 "extension_state": windows.extension_state(extension, today) if extension else "",
             }
         )
-    area_ids = list(Area.objects.values_list("pk", flat=True))
-    counts = {choice: 0 for choice in valid}
-    for area_id in area_ids:
-        report = reports.get(area_id)
-        counts[report.status if report else "not_started"] += 1
+    counts = Counter(row["status"].key for row in every)
     context = {
         "year": year_obj,
-        "rows": rows,
+        "rows": [row for row in every if not status or row["status"].key == status],
         "status": status,
         "window": windows.describe(year_obj),
-        "filters": [("", "All areas", len(area_ids))]
-        + [("not_started", "Not started", counts["not_started"])]
-        + [(c, label, counts[c]) for c, label in AnnualReport.Status.choices],
+        "filters": [("", "All areas", len(every))]
+        + [(key, label, counts[key]) for key, label in filters],
     }
     return render(request, "manage/tracker.html", context)
 

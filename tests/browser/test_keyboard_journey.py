@@ -64,5 +64,5 @@ def test_coordinator_submits_a_report_with_the_keyboard_alone(site, page):
     expect(page.locator("h1")).to_have_text("Check the report before you submit it")
     tab_to(page, "Submit the report")
     press_enter_and_wait(page)
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You submitted")
+    expect(page.locator(".govuk-panel")).to_contain_text("Report submitted")
     assert AnnualReport.objects.get().status == AnnualReport.Status.SUBMITTED
