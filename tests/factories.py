@@ -43,13 +43,19 @@ def _number(value: CellValue) -> Decimal:
     return value.value
 
 
-def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef, CellValue]:
-    """A complete set of figures whose totals all add up."""
+def consistent_figures(
+    template: ReturnTemplate, seed: int = 1, overrides: dict[CellRef, int] | None = None
+) -> dict[CellRef, CellValue]:
+    """A complete set of figures whose totals all add up, with `overrides` for some of the
+    figures that are not totals (the totals follow them)."""
     values: dict[CellRef, CellValue] = {}
     totals = {rule.total for rule in template.sum_rules()}
     for n, ref in enumerate(template.applicable_cells()):
         if ref not in totals:
             values[ref] = CellValue.of((seed * 7 + n * 3) % 50)
+    for ref, figure in (overrides or {}).items():
+        assert ref not in totals, f"{ref} is a total: override its parts"
+        values[ref] = CellValue.of(figure)
     # Yearly counts at least the 31 March ones, returns to custody at most the yearly counts.
     changed = True
     while changed:
@@ -59,7 +65,7 @@ def consistent_figures(template: ReturnTemplate, seed: int = 1) -> dict[CellRef,
                 values[rule.larger] = values[rule.smaller]
                 changed = True
     # The rate fits no population check here; give it a value at its declared precision.
-    if template.rate_rule is not None:
+    if template.rate_rule is not None and template.rate_rule.rate not in (overrides or {}):
         rate = template.rate_rule.rate
         places = template.decimals(rate)
         values[rate] = CellValue.of(_number(values[rate]) + (Decimal("0.5") if places else 0))

@@ -18,3 +18,16 @@ def test_nothing_in_the_project_reads_the_shared_folder():
     ]
     assert len(files) > 20
     assert offenders == []
+
+
+def test_no_template_comment_spans_lines():
+    # Django's {# #} comment is one line only: one that spans lines is shown to readers.
+    templates = list((ROOT / "templates").rglob("*.html"))
+    spanning = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in templates
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if line.count("{#") > line.count("#}")
+    ]
+    assert len(templates) > 20
+    assert spanning == []
