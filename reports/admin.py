@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import model_format_dict
 from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -357,12 +359,12 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
         return format_html('<a href="{}">Review, return or reopen</a>', url)
 
     @admin.action(description="Approve the selected submitted reports", permissions=["review"])
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._perform(request, queryset, "approve")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._confirm_then_perform(request, queryset, "approve")
 
     @admin.action(description="Publish the selected approved reports", permissions=["review"])
-    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._perform(request, queryset, "publish")
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._confirm_then_perform(request, queryset, "publish")
 
     @admin.action(description="Export the selected reports' figures (CSV)")
     def export_figures_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
@@ -371,6 +373,32 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
     @admin.action(description="Export the selected reports' figures (XLSX)")
     def export_figures_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         return export_figures(queryset, XLSX())
+
+    def _confirm_then_perform(
+        self, request: HttpRequest, queryset: QuerySet, action: str
+    ) -> HttpResponse | None:
+        """Approving and publishing are asked about first, as on the review page: the page
+        lists the reports and what will happen to each; only "Yes" makes the moves."""
+        if request.POST.get("confirm") == "yes":
+            self._perform(request, queryset, action)
+            return None
+        reports = list(queryset.select_related("area", "year").order_by("year", "area__name"))
+        rows = [
+            {"report": report, "refusal": workflow.refusal(report, action, request.user)}
+            for report in reports
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Are you sure you want to {action} these reports?",
+            "opts": self.model._meta,
+            "action": action,
+            "action_label": workflow.TRANSITIONS[action].label.lower(),
+            "rows": rows,
+            "movable": sum(row["refusal"] is None for row in rows),
+            "selected": [report.pk for report in reports],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/reports/annualreport/confirm_action.html", context)
 
     def _perform(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
         if not request.user.is_authenticated:  # the admin site lets only signed-in staff in

@@ -341,7 +341,8 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form with GOV.UK wording."""
 
     error_messages = {
-        "invalid_login": "Enter a correct email address and password. Both are case-sensitive.",
+        "invalid_login": "Enter a correct email address and password. The password is "
+        "case-sensitive.",
         "inactive": "This account has been deactivated. If you still need it, ask the national "
         "MAPPA team to reactivate it.",
     }
@@ -353,6 +354,15 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password."
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_username(self) -> str:
+        """The account's own spelling of the address: email addresses are not case-sensitive,
+        so "Dee@Derbyshire.gov.uk" signs in as dee@derbyshire.gov.uk."""
+        typed = self.cleaned_data["username"].strip()
+        spellings = list(User.objects.filter(username__iexact=typed).values_list("username")[:2])
+        # Two accounts spelt differently (made before addresses were kept in lower case):
+        # only the exact spelling can tell them apart.
+        return spellings[0][0] if len(spellings) == 1 else typed
 
     def clean(self) -> dict[str, Any]:
         try:

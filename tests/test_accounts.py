@@ -31,6 +31,33 @@ def test_coordinator_signs_in_and_lands_on_their_reports(client, coordinator):
     assert client.get("/manage/").status_code == 200
 
 
+def test_email_address_signs_in_whatever_its_case(client, coordinator):
+    response = client.post(
+        "/account/sign-in/", {"username": " Kim@Kent.Example.GOV.uk ", "password": PASSWORD}
+    )
+    assert response["Location"] == "/manage/"
+
+
+def test_password_stays_case_sensitive(client, coordinator):
+    response = client.post(
+        "/account/sign-in/", {"username": coordinator.username, "password": PASSWORD.upper()}
+    )
+    assert "The password is case-sensitive." in response.content.decode()
+
+
+def test_accounts_spelt_differently_sign_in_only_by_their_exact_address(client, coordinator):
+    make_user("KIM@kent.example.gov.uk", areas=("kent",))
+    exact = client.post(
+        "/account/sign-in/", {"username": "KIM@kent.example.gov.uk", "password": PASSWORD}
+    )
+    assert exact["Location"] == "/manage/"
+    client.logout()
+    ambiguous = client.post(
+        "/account/sign-in/", {"username": "Kim@Kent.example.gov.uk", "password": PASSWORD}
+    )
+    assert ambiguous.status_code == 200
+
+
 def test_sign_in_returns_to_the_page_asked_for(client, coordinator):
     response = client.post(
         "/account/sign-in/?next=/manage/",

@@ -129,6 +129,28 @@ def test_a_pointer_left_unchanged_is_resolved_as_not_changed(national, kent):
     assert "Not changed</strong>" in review
 
 
+def test_the_check_page_lists_what_was_pointed_at_and_warns_of_what_is_unchanged(national, kent):
+    report = submitted_report()
+    return_with(
+        national,
+        report,
+        (str(BREACHES), "Check the breaches."),
+        ("local-page", "Name the new chair."),
+    )
+    report.refresh_from_db()
+    old = report.cell_values()[BREACHES].value
+    kent.post(
+        f"{REPORT}/tables/rso_breaches/",
+        {"version": report.version, "cell__rsos__number": str(old + 1)},
+    )
+    html = kent.get(f"{REPORT}/check/").content.decode()
+    assert "What the national team asked you to look at" in html
+    assert "Check the breaches." in html and "Name the new chair." in html
+    assert html.count('govuk-tag--green">Changed') == 1
+    assert html.count('govuk-tag--orange">Not changed') == 1
+    assert "You have not changed 1 of the 2 things the national team pointed at." in html
+
+
 @pytest.mark.parametrize(
     ("pointer", "message"),
     [

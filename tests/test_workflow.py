@@ -265,10 +265,16 @@ def test_admin_actions_in_django_admin_follow_the_same_rules(national_admin):
     client = signed_in(national_admin)
     submitted = make_report("kent", year=year_released_yesterday(), status=Status.SUBMITTED)
     draft = make_report("essex", year=year_released_yesterday(), status=Status.DRAFT)
+    selected = {"action": "approve", "_selected_action": [submitted.pk, draft.pk]}
+    asked = client.post("/admin/reports/annualreport/", selected)
+    html = asked.content.decode()
+    assert "Are you sure you want to approve these reports?" in html
+    assert "1 of the 2 selected reports will be approved" in html
+    assert "Nothing: You cannot approve this report: it is draft." in html
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED  # nothing moves before "Yes"
     response = client.post(
-        "/admin/reports/annualreport/",
-        {"action": "approve", "_selected_action": [submitted.pk, draft.pk]},
-        follow=True,
+        "/admin/reports/annualreport/", {**selected, "confirm": "yes"}, follow=True
     )
     assert response.status_code == 200
     submitted.refresh_from_db()

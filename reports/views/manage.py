@@ -544,10 +544,17 @@ def check_answers(request: AuthenticatedHttpRequest, year: str, area: str) -> Ht
                 return redirect(report_url("manage:submitted", report))
     values = report.cell_values()
     signatories = list(report.signatories.all())
+    pointers = sections.open_pointers(report)
+    not_changed = {p.pk for p in sections.unchanged(report, pointers)}
     context = {
         "report": report,
         "status": report.status_summary(),
         "state": state,
+        "pointed": [
+            {**item, "changed": item["pointer"].pk not in not_changed}
+            for item in describe_pointers(report, pointers)
+        ],
+        "not_changed": len(not_changed),
         "form": form,
         "can_submit": can_submit,
         "tables": report.template.layout(values, report.year.snapshot_date),

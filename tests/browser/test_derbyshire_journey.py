@@ -163,6 +163,8 @@ def test_derbyshire_coordinator_is_invited_flagged_returned_and_approved(
         cell.fill(str(int(cell.input_value()) + raised))
     coordinator.get_by_role("button", name="Save and check the report").click()
     expect(coordinator.locator(".govuk-summary-card")).to_have_count(0)
+    expect(coordinator.locator("#pointed-list")).to_contain_text("Changed")
+    assert axe(coordinator) == [], "check page listing what was pointed at"
     coordinator.get_by_role("button", name="Submit the report").click()
     expect(coordinator.locator(".govuk-panel__title")).to_have_text("Report submitted")
 
