@@ -379,6 +379,8 @@ class AnnualReportAdmin(RefuseUnpermittedActions, SimpleHistoryAdmin):
     ) -> HttpResponse | None:
         """Approving and publishing are asked about first, as on the review page: the page
         lists the reports and what will happen to each; only "Yes" makes the moves."""
+        if not request.user.is_authenticated:  # the admin site lets only signed-in staff in
+            raise PermissionDenied
         if request.POST.get("confirm") == "yes":
             self._perform(request, queryset, action)
             return None
