@@ -8,14 +8,17 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from .. import public_state, standard_text, statistics
 from ..access import get_year
+from ..api import api
 from ..areas import SLUG
-from ..caching import code_version, public_cache
+from ..caching import asks_for_html, code_version, public_cache
 from ..charts import line_chart
 from ..exports import copy_csv, csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
@@ -123,6 +126,28 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
             "columns": FIGURE_COLUMNS,
         },
     )
+
+
+@require_safe
+@public_cache
+def api_guide(request: HttpRequest) -> HttpResponse:
+    """/api/v1/ for a person in a browser: what the API offers, with examples. Programs (not
+    asking for HTML) get what they always have here: 404, the endpoints being below it."""
+    if not asks_for_html(request):
+        raise Http404("The API's endpoints are below /api/v1/: see /api/v1/openapi.json.")
+    schema = api.get_openapi_schema()
+    endpoints = [
+        {
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "parameters": operation.get("parameters", []),
+        }
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+    ]
+    response = render(request, "reports/api.html", {"endpoints": endpoints})
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 @require_safe
@@ -298,6 +323,7 @@ def _render_revision(
     current = revisions[-1]
     template = report.template
     context = {
+        "breadcrumbs": _report_breadcrumbs(revision, is_current=revision == current),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
         "sources": revision.source_note.splitlines(),
         "report": report,
@@ -323,3 +349,18 @@ def _render_revision(
         context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
         context["commentary"] = standard_text.render(texts.commentary, report.year)
     return render(request, "reports/report_detail.html", context)
+
+
+def _report_breadcrumbs(revision: PublishedRevision, is_current: bool) -> list[tuple[str, str]]:
+    """Home, the year's national summary, the area, the report (and an earlier revision)."""
+    report = revision.report
+    year, area = report.year.label, report.area
+    crumbs = [
+        ("MAPPA Portal", reverse("reports:home")),
+        (year, reverse("reports:national", kwargs={"year": year})),
+        (area.name, reverse("reports:area", kwargs={"area": area.slug})),
+        (f"{year} report", reverse("reports:report", kwargs={"year": year, "area": area.slug})),
+    ]
+    if is_current:
+        return [*crumbs[:-1], (crumbs[-1][0], "")]
+    return [*crumbs, (f"Revision {revision.number}", "")]
