@@ -1,6 +1,6 @@
 """Public pages. They read only published revisions whose release time has come."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Any
 
@@ -158,7 +158,15 @@ def series_detail(request: HttpRequest, key: str) -> HttpResponse:
     if series is None or series.share_of:
         raise Http404("No such series.")
     table = statistics.series_table(series)
-    context = {"series": series, "table": table, "area_count": Area.objects.count()}
+    shown = [point.display for _, cells in table.rows for point in cells if point]
+    shown += ["[x]" for total, _ in table.totals if total is None]
+    context = {
+        "series": series,
+        "table": table,
+        "area_count": Area.objects.count(),
+        "markers": _markers(shown),
+        "has_blanks": any(point is None for _, cells in table.rows for point in cells),
+    }
     return render(request, "reports/series_detail.html", context)
 
 
@@ -189,12 +197,22 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     year_obj = get_year(year)
     summary = statistics.national_summary(year_obj)
     template = year_obj.template
+    notes = summary.notes()
+    tables = template.layout(summary.values, year_obj.snapshot_date, notes)
     context = {
         "year": year_obj,
         "summary": summary,
         "area_count": summary.area_total,
-        "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
+        "tables": tables,
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
+        "markers": _markers(
+            cell.display
+            for layout in tables
+            for group in layout.groups
+            for row in group.rows
+            for cell in row.cells
+        ),
+        "has_area_counts": bool(notes),
     }
     return render(request, "reports/national_summary.html", context)
 
@@ -229,6 +247,7 @@ def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
         "columns": columns,
         "series": series,
         "breaks": breaks,
+        "markers": _markers(point.display for row in rows for point in row.cells),
     }
     return render(request, "reports/compare.html", context)
 
@@ -273,8 +292,15 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
         "charts": charts,
         "unpublished": unpublished,
         "return_changes": _return_changes(years, [s for s, _ in trends]),
+        "markers": _markers(p.display for _, points in trends for p in points),
+        "has_breaks": any(item["breaks"] for item in charts),
     }
     return render(request, "reports/area_detail.html", context)
+
+
+def _markers(shown: Iterable[str]) -> set[str]:
+    """The codes among the figures a page shows, so that it explains those and only those."""
+    return {text for text in shown if text in ("[x]", "[c]")}
 
 
 def _return_changes(years: list[ReportingYear], shown: list) -> list[dict]:
