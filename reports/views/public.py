@@ -46,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
     revisions = _public_revisions(year, area)
-    return _render_revision(request, revisions[-1], revisions)
+    return _render_revision(request, revisions[-1], revisions, at_revision=False)
 
 
 @require_safe
@@ -57,7 +57,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         raise Http404("No such published revision.")
-    return _render_revision(request, revision, revisions)
+    return _render_revision(request, revision, revisions, at_revision=True)
 
 
 @require_safe
@@ -343,13 +343,16 @@ def _public_revisions(year_label: str, area_slug: str) -> list[PublishedRevision
 
 
 def _render_revision(
-    request: HttpRequest, revision: PublishedRevision, revisions: list[PublishedRevision]
+    request: HttpRequest,
+    revision: PublishedRevision,
+    revisions: list[PublishedRevision],
+    at_revision: bool,
 ) -> HttpResponse:
     report = revision.report
     current = revisions[-1]
     template = report.template
     context = {
-        "breadcrumbs": _report_breadcrumbs(revision, is_current=revision == current),
+        "breadcrumbs": _report_breadcrumbs(revision, at_revision),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
         "sources": revision.source_note.splitlines(),
         "report": report,
@@ -377,16 +380,16 @@ def _render_revision(
     return render(request, "reports/report_detail.html", context)
 
 
-def _report_breadcrumbs(revision: PublishedRevision, is_current: bool) -> list[tuple[str, str]]:
-    """Home, the year's national summary, the area, the report (and an earlier revision)."""
+def _report_breadcrumbs(revision: PublishedRevision, at_revision: bool) -> list[tuple[str, str]]:
+    """Home, the year's national summary, the area, the report, and a revision's own page."""
     report = revision.report
     year, area = report.year.label, report.area
     crumbs = [
         ("MAPPA Portal", reverse("reports:home")),
         (year, reverse("reports:national", kwargs={"year": year})),
         (area.name, reverse("reports:area", kwargs={"area": area.slug})),
-        (f"{year} report", reverse("reports:report", kwargs={"year": year, "area": area.slug})),
     ]
-    if is_current:
-        return [*crumbs[:-1], (crumbs[-1][0], "")]
-    return [*crumbs, (f"Revision {revision.number}", "")]
+    if not at_revision:
+        return [*crumbs, (f"{year} report", "")]
+    report_url = reverse("reports:report", kwargs={"year": year, "area": area.slug})
+    return [*crumbs, (f"{year} report", report_url), (f"Revision {revision.number}", "")]
