@@ -343,7 +343,7 @@ def test_national_rate_note_is_a_sentence(client):
     note = re.search(r'app-statistics-note">\s*(.*?)\s*</p>', html, re.S).group(1)
     note = " ".join(note.split())
     assert re.fullmatch(
-        r"The rate adds up the one area that gave both figures: [\d,]+ registered sex offenders "
+        r"The rate is worked out over the one area that gave both figures: [\d,]+ registered sex offenders "
         r"in a combined population of 1,000,000 people aged ten and over\. It is not an average "
         r"of the areas' rates\.",
         note,

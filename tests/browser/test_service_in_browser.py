@@ -108,6 +108,15 @@ def test_signed_in_navigation_has_no_wcag_violations(site, browser, axe):
     context.close()
 
 
+def answer_with(body: bytes):
+    """A route handler answering with `body`, as the page at the address asked for."""
+
+    def fulfil(route):
+        route.fulfill(status=200, body=body, content_type="text/html; charset=utf-8")
+
+    return fulfil
+
+
 def test_the_error_pages_are_govuk_pages_without_wcag_violations(site, page, axe, screenshot):
     """The 403 and 500 pages as Django makes them, shown at the site's address (so that its
     styles load) through the browser."""
@@ -118,12 +127,7 @@ def test_the_error_pages_are_govuk_pages_without_wcag_violations(site, page, axe
     assert forbidden.status_code == 403
     failed = server_error(RequestFactory().get("/"))
     for name, response in (("403", forbidden), ("500", failed)):
-        page.route(
-            f"{site}/error-{name}/",
-            lambda route, body=response.content: route.fulfill(
-                status=200, body=body, content_type="text/html; charset=utf-8"
-            ),
-        )
+        page.route(f"{site}/error-{name}/", answer_with(response.content))
         page.goto(f"{site}/error-{name}/")
         assert "GDS Transport" in page.evaluate(
             "getComputedStyle(document.querySelector('h1')).fontFamily"
