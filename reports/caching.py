@@ -213,6 +213,19 @@ def personal(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
 
 
+#: Addresses that answer people (asking for HTML) and programs differently: kept apart.
+NEGOTIATED = ("/api/v1/",)
+
+
+def asks_for_html(request: HttpRequest) -> bool:
+    """Does the request name `text/html` among what it accepts? A browser does; an API client
+    sends `application/json`, `*/*` or nothing."""
+    return any(
+        t.main_type == "text" and t.sub_type == "html" and t.quality > 0
+        for t in request.accepted_types
+    )
+
+
 def _key(request: HttpRequest) -> str:
     # The scheme and host too: HTTP is redirected and HSTS sent only over HTTPS, further down.
     # get_host() refuses a host not allowed, as it would further down. The query as parsed
@@ -221,6 +234,8 @@ def _key(request: HttpRequest) -> str:
     host, _ = split_domain_port(request.get_host())
     query = urlencode(sorted(request.GET.lists()), doseq=True)
     where = f"{code_version()}|{request.scheme}://{host}{request.path}?{query}"
+    if request.path in NEGOTIATED:
+        where += f"|html={asks_for_html(request)}"
     return hashlib.sha256(where.encode()).hexdigest()[:40]
 
 

@@ -6,7 +6,16 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import account_management, accounts, collection, manage, public, review, standard_texts
+from .views import (
+    about,
+    account_management,
+    accounts,
+    collection,
+    manage,
+    public,
+    review,
+    standard_texts,
+)
 
 register_converter(YearLabelConverter, "year")
 
@@ -37,6 +46,8 @@ public_patterns = [
     path("reports/<year:year>/", public.national_summary, name="national"),
     path("areas/", public.area_list, name="areas"),
     path("areas/<slug:area>/", public.area_detail, name="area"),
+    # The footer's pages about the service.
+    *(path(f"{name}/", about.page, {"name": name}, name=name) for name in about.PAGES),
 ]
 
 manage_patterns = [

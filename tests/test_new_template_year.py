@@ -292,10 +292,10 @@ def test_the_year_spreadsheet_has_a_sheet_for_the_new_table(client, published, n
 @pytest.mark.django_db
 def test_the_data_dictionary_lists_the_new_template_and_tables(client, published):
     page = html(client, "/data/")
-    assert "Return template 2027-28: Transfers between areas" in page
-    assert "table: mapps_transfers — Transfers to another area" in page
+    assert "The tables from 2027-28: Transfers between areas" in page
+    assert "Transfers to another area (table mapps_transfers)" in page
     assert "<code>transferred_out</code>" in page
-    assert "table: sro_notification" in page
+    assert "(table sro_notification)" in page
     assert "<code>sro_notification.people.number</code>" in page  # the series' cell
     assert "in this service by 2027-28" in page
 

@@ -62,6 +62,11 @@ EXPECTED = {
             "reports:area",
             "reports:series-csv",
             "reports:series",
+            "reports:help",
+            "reports:contact",
+            "reports:accessibility",
+            "reports:cookies",
+            "reports:privacy",
         )
     },
     # django-ninja serves its (read-only) OpenAPI document to POST as well.
@@ -78,7 +83,10 @@ EXPECTED = {
             "api:series_data",
         )
     },
-    "api:api-root": ALL(404, 404),
+    # /api/v1/ is a page for people (asking for HTML); programs get 404 there, as before.
+    # django-ninja's own (empty) root is behind it, at the same address.
+    "api-guide": ALL(404, 405),
+    "api:api-root": ALL(404, 405),
     "reports:health": ALL(200, 405),
     "accounts:sign-in": [(200, 200)] + [(302, 302)] * 3,
     "accounts:sign-out": ALL(405, 302),

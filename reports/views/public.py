@@ -1,6 +1,6 @@
 """Public pages. They read only published revisions whose release time has come."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Any
 
@@ -8,14 +8,17 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from .. import public_state, standard_text, statistics
 from ..access import get_year
+from ..api import api
 from ..areas import SLUG
-from ..caching import code_version, public_cache
+from ..caching import asks_for_html, code_version, public_cache
 from ..charts import line_chart
 from ..exports import copy_csv, csv_lines, json_chunks, published_rows, series_lines, year_workbook
 from ..imports import FIGURE_COLUMNS
@@ -43,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
     revisions = _public_revisions(year, area)
-    return _render_revision(request, revisions[-1], revisions)
+    return _render_revision(request, revisions[-1], revisions, at_revision=False)
 
 
 @require_safe
@@ -54,7 +57,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         raise Http404("No such published revision.")
-    return _render_revision(request, revision, revisions)
+    return _render_revision(request, revision, revisions, at_revision=True)
 
 
 @require_safe
@@ -127,13 +130,43 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public_cache
+def api_guide(request: HttpRequest) -> HttpResponse:
+    """/api/v1/ for a person in a browser: what the API offers, with examples. Programs (not
+    asking for HTML) get what they always have here: 404, the endpoints being below it."""
+    if not asks_for_html(request):
+        raise Http404("The API's endpoints are below /api/v1/: see /api/v1/openapi.json.")
+    schema = api.get_openapi_schema()
+    endpoints = [
+        {
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "parameters": operation.get("parameters", []),
+        }
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+    ]
+    response = render(request, "reports/api.html", {"endpoints": endpoints})
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+@require_safe
+@public_cache
 def series_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One series for every area and year, with each year's sum and its breaks."""
     series = all_series().get(key)
     if series is None or series.share_of:
         raise Http404("No such series.")
     table = statistics.series_table(series)
-    context = {"series": series, "table": table, "area_count": Area.objects.count()}
+    shown = [point.display for _, cells in table.rows for point in cells if point]
+    shown += ["[x]" for total, _ in table.totals if total is None]
+    context = {
+        "series": series,
+        "table": table,
+        "area_count": Area.objects.count(),
+        "markers": _markers(shown),
+        "has_blanks": any(point is None for _, cells in table.rows for point in cells),
+    }
     return render(request, "reports/series_detail.html", context)
 
 
@@ -164,12 +197,22 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     year_obj = get_year(year)
     summary = statistics.national_summary(year_obj)
     template = year_obj.template
+    notes = summary.notes()
+    tables = template.layout(summary.values, year_obj.snapshot_date, notes)
     context = {
         "year": year_obj,
         "summary": summary,
         "area_count": summary.area_total,
-        "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
+        "tables": tables,
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
+        "markers": _markers(
+            cell.display
+            for layout in tables
+            for group in layout.groups
+            for row in group.rows
+            for cell in row.cells
+        ),
+        "has_area_counts": bool(notes),
     }
     return render(request, "reports/national_summary.html", context)
 
@@ -204,6 +247,7 @@ def compare_areas(request: HttpRequest, year: str) -> HttpResponse:
         "columns": columns,
         "series": series,
         "breaks": breaks,
+        "markers": _markers(point.display for row in rows for point in row.cells),
     }
     return render(request, "reports/compare.html", context)
 
@@ -248,8 +292,15 @@ def area_detail(request: HttpRequest, area: str) -> HttpResponse:
         "charts": charts,
         "unpublished": unpublished,
         "return_changes": _return_changes(years, [s for s, _ in trends]),
+        "markers": _markers(p.display for _, points in trends for p in points),
+        "has_breaks": any(item["breaks"] for item in charts),
     }
     return render(request, "reports/area_detail.html", context)
+
+
+def _markers(shown: Iterable[str]) -> set[str]:
+    """The codes among the figures a page shows, so that it explains those and only those."""
+    return {text for text in shown if text in ("[x]", "[c]")}
 
 
 def _return_changes(years: list[ReportingYear], shown: list) -> list[dict]:
@@ -292,12 +343,16 @@ def _public_revisions(year_label: str, area_slug: str) -> list[PublishedRevision
 
 
 def _render_revision(
-    request: HttpRequest, revision: PublishedRevision, revisions: list[PublishedRevision]
+    request: HttpRequest,
+    revision: PublishedRevision,
+    revisions: list[PublishedRevision],
+    at_revision: bool,
 ) -> HttpResponse:
     report = revision.report
     current = revisions[-1]
     template = report.template
     context = {
+        "breadcrumbs": _report_breadcrumbs(revision, at_revision),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
         "sources": revision.source_note.splitlines(),
         "report": report,
@@ -323,3 +378,18 @@ def _render_revision(
         context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
         context["commentary"] = standard_text.render(texts.commentary, report.year)
     return render(request, "reports/report_detail.html", context)
+
+
+def _report_breadcrumbs(revision: PublishedRevision, at_revision: bool) -> list[tuple[str, str]]:
+    """Home, the year's national summary, the area, the report, and a revision's own page."""
+    report = revision.report
+    year, area = report.year.label, report.area
+    crumbs = [
+        ("MAPPA Portal", reverse("reports:home")),
+        (year, reverse("reports:national", kwargs={"year": year})),
+        (area.name, reverse("reports:area", kwargs={"area": area.slug})),
+    ]
+    if not at_revision:
+        return [*crumbs, (f"{year} report", "")]
+    report_url = reverse("reports:report", kwargs={"year": year, "area": area.slug})
+    return [*crumbs, (f"{year} report", report_url), (f"Revision {revision.number}", "")]
