@@ -218,8 +218,20 @@ class TextSectionForm(VersionedForm):
 class SignatoryForm(GovukForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="Name", max_length=200)
-    job_title = forms.CharField(label="Job title", max_length=200)
-    organisation = forms.CharField(label="Organisation", max_length=200, required=False)
+    # Two-line boxes: a title or organisation breaks where the printed report breaks it.
+    job_title = forms.CharField(
+        label="Job title",
+        max_length=200,
+        help_text="Put each line on its own line, as printed.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    organisation = forms.CharField(
+        label="Organisation",
+        max_length=200,
+        required=False,
+        help_text="Put each line on its own line, as printed.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     section = forms.ChoiceField(
         label="Signs",
         choices=[

@@ -8,11 +8,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import public_state, standard_text, statistics
+from .. import printing, public_state, standard_text, statistics
 from ..access import get_year
 from ..areas import SLUG
 from ..caching import code_version, public_cache
@@ -55,6 +56,26 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     if revision is None:
         raise Http404("No such published revision.")
     return _render_revision(request, revision, revisions)
+
+
+@require_safe
+@public_cache
+def revision_pdf(request: HttpRequest, year: str, area: str, number: int) -> FileResponse:
+    """A published revision as PDF: its page laid out for print, made once (printing.py)."""
+    revisions = _public_revisions(year, area)
+    revision = next((r for r in revisions if r.number == number), None)
+    if revision is None:
+        raise Http404("No such published revision.")
+    # Rendered without the request: the same bytes whoever asks, signed in or not.
+    context = _revision_context(revision, revisions, pdf=True)
+    path = printing.report_pdf(revision, render_to_string("reports/report_detail.html", context))
+    report = revision.report
+    return FileResponse(
+        open(path, "rb"),  # FileResponse closes it
+        as_attachment=True,
+        filename=f"mappa-{report.year.label}-{report.area.slug}-revision-{revision.number}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @require_safe
@@ -294,6 +315,12 @@ def _public_revisions(year_label: str, area_slug: str) -> list[PublishedRevision
 def _render_revision(
     request: HttpRequest, revision: PublishedRevision, revisions: list[PublishedRevision]
 ) -> HttpResponse:
+    return render(request, "reports/report_detail.html", _revision_context(revision, revisions))
+
+
+def _revision_context(
+    revision: PublishedRevision, revisions: list[PublishedRevision], *, pdf: bool = False
+) -> dict[str, Any]:
     report = revision.report
     current = revisions[-1]
     template = report.template
@@ -311,6 +338,7 @@ def _render_revision(
             lambda: template.layout(revision.cell_values(), report.year.snapshot_date)
         ),
         "code_version": code_version(),
+        "pdf": pdf,
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],
@@ -322,4 +350,4 @@ def _render_revision(
         texts = standard_text.public_text_for(report.year)
         context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
         context["commentary"] = standard_text.render(texts.commentary, report.year)
-    return render(request, "reports/report_detail.html", context)
+    return context
