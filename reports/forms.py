@@ -248,6 +248,17 @@ class SignatoryForm(GovukForm):
             label = str(self.fields[name].label).lower()
             self.fields[name].error_messages["required"] = f"Enter the signatory's {label}."
 
+    def clean_job_title(self) -> str:
+        return _lines(self.cleaned_data["job_title"])
+
+    def clean_organisation(self) -> str:
+        return _lines(self.cleaned_data["organisation"])
+
+
+def _lines(text: str) -> str:
+    """Lines as printed: \n between them (browsers send \r\n), none blank, none padded."""
+    return "\n".join(line.strip() for line in normalise_text(text).splitlines() if line.strip())
+
 
 class BaseSignatoryFormSet(forms.BaseFormSet):
     """Signatories in order; blank extra rows are ignored, `DELETE` removes one."""
