@@ -2,7 +2,9 @@
 section, and at a phone's width, on a wide screen and on paper."""
 
 import difflib
+import io
 
+import pypdf
 import pytest
 from django.core.management import call_command
 
@@ -123,3 +125,15 @@ def test_on_paper_each_section_starts_a_page_and_rows_never_split(site, page):
         "rgb(0, 0, 0)"
     )
     assert page.locator("#downloads").evaluate("e => getComputedStyle(e).display") == "none"
+
+
+@pytest.mark.parametrize("slug", REPORTS)
+def test_chromium_prints_each_section_from_the_top_of_a_page(site, page, slug):
+    page.goto(f"{site}/reports/2010-11/{slug}/")
+    pdf = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+    texts = [" ".join(p.extract_text().split()) for p in pdf.pages]
+    for heading in SECTIONS.values():
+        assert sum(text.startswith(heading) for text in texts) == 1, (heading, texts)
+    # The cover has the title and the publication date; after it, no blank or near-empty page.
+    assert texts[0].startswith("Kent" if slug == "kent" else "Cambridgeshire and Peterborough")
+    assert min(len(text) for text in texts[1:]) > 300, texts
