@@ -274,6 +274,8 @@ PUBLIC_CACHE_MAX_ENTRIES = env_int("PUBLIC_CACHE_ENTRIES", 2000)
 # Responses larger than this are kept on disk, shared by the workers of one machine.
 PUBLIC_CACHE_FILE_FROM_BYTES = 4 * 1024 * 1024
 PUBLIC_CACHE_DIR = os.environ.get("PUBLIC_CACHE_DIR", str(BASE_DIR / "var" / "public-cache"))
+# Each published revision's PDF is made once and kept here (reports/printing.py).
+REPORT_PDF_DIR = os.environ.get("REPORT_PDF_DIR", str(BASE_DIR / "var" / "report-pdfs"))
 
 # Signed-in sessions end after this long without a request (GOV.UK services use 15 to 30).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -296,6 +298,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint (report PDFs) logs every screen-only CSS rule it skips, and fontTools every
+    # font it subsets: only their errors matter.
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+    },
 }
 
 # The statistical return: one TOML file per template generation, and the series across them

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 WIDTH, HEIGHT = 640, 260
 MIN_LABEL_GAP = 56
-LEFT, RIGHT, TOP, BOTTOM = 56, 36, 16, 40
+# Room on the left for "100,000" at 14px, on the right for half a year label ("2023-24").
+LEFT, RIGHT, TOP, BOTTOM = 72, 36, 16, 40
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def line_chart(
     if not known:
         return None
     largest = max(Decimal(value) for _, _, value, _ in known)
-    step_value, top = _ticks(int(largest.to_integral_value(rounding=ROUND_CEILING)))
+    whole = all(Decimal(value) == int(value) for _, _, value, _ in known)
+    ticks = nice_ticks(largest, whole=whole)
+    top = float(ticks[-1])
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     places = places or list(range(len(series)))
@@ -105,10 +108,7 @@ def line_chart(
         )
         for n, label, value, is_break in known
     )
-    gridlines = tuple(
-        (TOP + plot_height * (1 - tick / top), f"{tick:,}")
-        for tick in range(0, top + 1, step_value)
-    )
+    gridlines = tuple((TOP + plot_height * (1 - float(tick) / top), f"{tick:,}") for tick in ticks)
     return LineChart(points=points, gridlines=gridlines)
 
 
@@ -121,13 +121,27 @@ def _labelled(places: list[int], n: int, every: int) -> bool:
     return (last - place) % every == 0 and place - first >= every
 
 
-def _ticks(value: int) -> tuple[int, int]:
-    """A round step (1, 2 or 5 × 10ⁿ) giving 3 to 6 gridlines, and the top of the axis."""
-    value = max(value, 4)
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (magnitude // 10 or 1, magnitude // 5 or 1, magnitude // 2 or 1, magnitude,
-                 2 * magnitude, 5 * magnitude):  # fmt: skip
-        top = -(-value // step) * step
-        if top // step <= 5:
-            return step, top
-    return 10 * magnitude, 10 * magnitude
+def nice_ticks(largest: Decimal | int, *, whole: bool = True, most: int = 5) -> list[Decimal]:
+    """The gridlines of an axis from 0 to at least `largest`: "nice numbers", evenly spaced.
+
+    The step is the smallest of 1, 2 or 5 × 10ⁿ that reaches `largest` in at most `most`
+    steps, so the labels read 0, 10, 20 … or 0, 500, 1,000 …, never 0, 7, 14. For `whole`
+    figures (counts) the step is at least 1; rates may step by 0.1. An axis of nothing but
+    zeros still runs from 0 to a step above it.
+    """
+    largest = max(Decimal(largest), Decimal(0))
+    floor = Decimal(1) if whole else Decimal("0.1")
+    target = max(largest, floor)
+    exponent = math.floor(math.log10(target / most)) if target / most > 0 else 0
+    while True:
+        for multiple in (1, 2, 5):
+            step = Decimal(multiple).scaleb(exponent)
+            if step < floor:
+                continue
+            count = math.ceil(target / step)
+            if count <= most:
+                count = max(count, 1)
+                # `normalize` writes 1E+3 as such; quantising to the step keeps it "1000".
+                places = Decimal(1).scaleb(min(exponent, 0))
+                return [(step * n).quantize(places) for n in range(count + 1)]
+        exponent += 1

@@ -218,8 +218,20 @@ class TextSectionForm(VersionedForm):
 class SignatoryForm(GovukForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="Name", max_length=200)
-    job_title = forms.CharField(label="Job title", max_length=200)
-    organisation = forms.CharField(label="Organisation", max_length=200, required=False)
+    # Two-line boxes: a title or organisation breaks where the printed report breaks it.
+    job_title = forms.CharField(
+        label="Job title",
+        max_length=200,
+        help_text="Put each line on its own line, as printed.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    organisation = forms.CharField(
+        label="Organisation",
+        max_length=200,
+        required=False,
+        help_text="Put each line on its own line, as printed.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     section = forms.ChoiceField(
         label="Signs",
         choices=[
@@ -235,6 +247,17 @@ class SignatoryForm(GovukForm):
         for name in ("name", "job_title"):
             label = str(self.fields[name].label).lower()
             self.fields[name].error_messages["required"] = f"Enter the signatory's {label}."
+
+    def clean_job_title(self) -> str:
+        return _lines(self.cleaned_data["job_title"])
+
+    def clean_organisation(self) -> str:
+        return _lines(self.cleaned_data["organisation"])
+
+
+def _lines(text: str) -> str:
+    """Lines as printed: \n between them (browsers send \r\n), none blank, none padded."""
+    return "\n".join(line.strip() for line in normalise_text(text).splitlines() if line.strip())
 
 
 class BaseSignatoryFormSet(forms.BaseFormSet):

@@ -55,10 +55,21 @@ class Area(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     nation = models.CharField(max_length=10, choices=Nation.choices)
-    strapline = models.CharField(
+    # Text fields, so that the lines break where the printed report breaks them.
+    strapline = models.TextField(
         max_length=200,
         blank=True,
-        help_text="Printed at the end of the report, e.g. “Creating a safer Cambridgeshire”.",
+        help_text="Printed at the end of the report, one line as printed on each line, e.g. "
+        "“Creating a safer” and “Cambridgeshire”.",
+    )
+    strapline_in_italics = models.BooleanField(
+        default=False, help_text="Whether the printed report sets the strapline in italics."
+    )
+    sign_off = models.TextField(
+        max_length=100,
+        blank=True,
+        help_text="Printed in bold at the very end of the report, one line as printed on each "
+        "line, e.g. “Kent” and “Police”.",
     )
 
     class Meta:
@@ -750,6 +761,13 @@ class PublishedRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} revision {self.number}"
+
+    @property
+    def public_at(self) -> datetime.datetime:
+        """When the public could first read this revision: its publication, or the year's
+        release time if that came later (the date the report gives as "Published")."""
+        release = self.report.year.release_at
+        return max(self.published_at, release) if release is not None else self.published_at
 
     def cell_values(self) -> dict[CellRef, CellValue]:
         """Every cell of this revision, by address (one query, no model objects)."""

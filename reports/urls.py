@@ -28,6 +28,7 @@ public_patterns = [
     path("reports/<year:year>/compare/", public.compare_areas, name="compare"),
     path(f"{REPORT}/", public.report_detail, name="report"),
     path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
+    path(f"{REPORT}/revisions/<int:number>/report.pdf", public.revision_pdf, name="revision-pdf"),
     path(f"{REPORT}/figures.csv", public.report_download, {"fmt": "csv"}, name="report-csv"),
     path(f"{REPORT}/figures.json", public.report_download, {"fmt": "json"}, name="report-json"),
     path("reports/<year:year>/figures.csv", public.year_download, {"fmt": "csv"}, name="year-csv"),

@@ -23,6 +23,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def report_pdfs(settings, tmp_path_factory):
+    """Report PDFs made by tests are kept in the test run's temporary folder, not in var/."""
+    settings.REPORT_PDF_DIR = str(tmp_path_factory.getbasetemp() / "report-pdfs")
+
+
+@pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with nothing kept: no page, no fragment (ids repeat across tests)."""
     from django.core.cache import caches

@@ -81,15 +81,16 @@ Total number of Registered Sexual Offenders per 100,000 population	78
 }
 
 
-def seed_figures(slug: str) -> list[list[str]]:
-    """The figures of each seed table, in reading order, as the page should print them."""
+def seed_figures(slug: str, *, as_printed: bool = False) -> list[list[str]]:
+    """The figures of each seed table, in reading order: as the service's tables show them
+    (thousands with commas), or `as_printed` in the seed (the report page: no commas)."""
     tables = []
     for block in SEED_STATISTICS[slug].strip().split("\n\n"):
         cells = []
         for line in block.splitlines():
             for text in line.split("\t")[1:]:
                 if re.fullmatch(r"\d+", text):
-                    cells.append(f"{int(text):,}")
+                    cells.append(text if as_printed else f"{int(text):,}")
                 elif text == "-":
                     cells.append("-")
         tables.append(cells)

@@ -87,8 +87,15 @@ def test_demo_texts_signatories_and_straplines(demo):
         ("foreword", "Adrian Smith"),
         ("local_page", "Andrew Jarvis"),
     ]
-    assert cambs.area.strapline == "Creating a safer Cambridgeshire"
+    # Lines break where the printed report breaks them.
+    assert cambs.area.strapline == "Creating a safer\nCambridgeshire"
+    assert not cambs.area.strapline_in_italics and cambs.area.sign_off == ""
+    adrian = cambs.signatories.get(name="Adrian Smith")
+    assert adrian.job_title == "Regional Manager\nCustodial Services"
     kent = AnnualReport.objects.get(area__slug="kent")
+    assert kent.area.strapline == "Changing Lives\nReducing Crime"
+    assert kent.area.strapline_in_italics
+    assert kent.area.sign_off == "Kent\nPolice"
     assert kent.foreword_title == "Kent MAPPA"
     assert kent.local_page_title == "Kent MAPPA 2010/11"
     assert not kent.signatories.exists()

@@ -218,7 +218,10 @@ def test_coordinator_starts_fills_in_and_submits_a_report_with_the_new_table(ken
 def test_the_public_report_shows_the_new_table(client, published):
     page = html(client, "/reports/2027-28/kent/")
     assert NEW_TITLE in page
-    assert "Offenders transferred to another area" in page
+    # A one-figure table reads as printed: its title beside the figure (report-fidelity.md);
+    # the row's own label is the national summary's and the downloads'.
+    assert f'<th scope="row" class="govuk-table__header">{NEW_TITLE}</th>' in page
+    assert "Offenders transferred to another area" in html(client, "/reports/2027-28/")
     assert cell_text(page, TRANSFERS) == "37"
     assert cell_text(page, RENAMED) == "4"
     assert NEW_TITLE in html(client, "/reports/2027-28/kent/revisions/1/")

@@ -48,6 +48,7 @@ EXPECTED = {
             "reports:compare",
             "reports:report",
             "reports:revision",
+            "reports:revision-pdf",
             "reports:report-csv",
             "reports:report-json",
             "reports:year-csv",

@@ -244,6 +244,23 @@ def test_signatories_can_be_added_removed_and_reordered(kent, draft):
     assert [(s.pk, s.section) for s in draft.signatories.all()] == [(second.pk, "local_page")]
 
 
+def test_signatory_job_title_keeps_its_printed_lines(kent, draft):
+    draft.signatories.all().delete()
+    form = {
+        "report-version": draft.version,
+        "signatories-TOTAL_FORMS": "1",
+        "signatories-INITIAL_FORMS": "0",
+        "signatories-0-name": "Adrian Smith",
+        "signatories-0-job_title": "Regional Manager\r\n\r\n  Custodial Services  ",
+        "signatories-0-organisation": "The Prison Service",
+        "signatories-0-section": "foreword",
+        "signatories-0-ORDER": "1",
+    }
+    assert kent.post("/manage/reports/2010-11/kent/signatories/", form).status_code == 302
+    (adrian,) = draft.signatories.all()
+    assert adrian.job_title == "Regional Manager\nCustodial Services"
+
+
 def test_signatory_needs_a_name_and_job_title(kent, draft):
     form = {
         "report-version": draft.version,

@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .cells import NOT_APPLICABLE, CellRef, CellStatus, CellValue
+from .cells import NOT_APPLICABLE, CellRef, CellStatus, CellValue, format_number
 
 
 @dataclass(frozen=True)
@@ -344,6 +344,13 @@ class CellLayout:
     @property
     def display(self) -> str:
         return self.value.display(self.decimals) if self.value else ""
+
+    @property
+    def as_printed(self) -> str:
+        """As the areas' printed reports give it: no thousands separator ("1185")."""
+        if self.value is not None and self.value.value is not None:
+            return format_number(self.value.value, self.decimals)
+        return self.display
 
     @property
     def is_not_applicable(self) -> bool:

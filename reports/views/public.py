@@ -8,13 +8,14 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import public_state, standard_text, statistics
+from .. import printing, public_state, standard_text, statistics
 from ..access import get_year
 from ..api import api
 from ..areas import SLUG
@@ -58,6 +59,26 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     if revision is None:
         raise Http404("No such published revision.")
     return _render_revision(request, revision, revisions, at_revision=True)
+
+
+@require_safe
+@public_cache
+def revision_pdf(request: HttpRequest, year: str, area: str, number: int) -> FileResponse:
+    """A published revision as PDF: its page laid out for print, made once (printing.py)."""
+    revisions = _public_revisions(year, area)
+    revision = next((r for r in revisions if r.number == number), None)
+    if revision is None:
+        raise Http404("No such published revision.")
+    # Rendered without the request: the same bytes whoever asks, signed in or not.
+    context = _revision_context(revision, revisions, pdf=True)
+    path = printing.report_pdf(revision, render_to_string("reports/report_detail.html", context))
+    report = revision.report
+    return FileResponse(
+        open(path, "rb"),  # FileResponse closes it
+        as_attachment=True,
+        filename=f"mappa-{report.year.label}-{report.area.slug}-revision-{revision.number}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @require_safe
@@ -348,6 +369,17 @@ def _render_revision(
     revisions: list[PublishedRevision],
     at_revision: bool,
 ) -> HttpResponse:
+    context = _revision_context(revision, revisions, at_revision=at_revision)
+    return render(request, "reports/report_detail.html", context)
+
+
+def _revision_context(
+    revision: PublishedRevision,
+    revisions: list[PublishedRevision],
+    *,
+    at_revision: bool = False,
+    pdf: bool = False,
+) -> dict[str, Any]:
     report = revision.report
     current = revisions[-1]
     template = report.template
@@ -366,6 +398,7 @@ def _render_revision(
             lambda: template.layout(revision.cell_values(), report.year.snapshot_date)
         ),
         "code_version": code_version(),
+        "pdf": pdf,
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],
@@ -377,7 +410,7 @@ def _render_revision(
         texts = standard_text.public_text_for(report.year)
         context["what_is_mappa"] = standard_text.render(texts.what_is_mappa, report.year)
         context["commentary"] = standard_text.render(texts.commentary, report.year)
-    return render(request, "reports/report_detail.html", context)
+    return context
 
 
 def _report_breadcrumbs(revision: PublishedRevision, at_revision: bool) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ def site(live_server):
 def test_report_page_is_styled_as_a_govuk_service(site, page, screenshot, slug):
     page.goto(f"{site}/reports/2010-11/{slug}/")
     page.wait_for_load_state("networkidle")
-    assert page.locator("h1").inner_text().endswith("MAPPA Annual Report 2010-11")
+    assert page.locator("h1").inner_text().endswith("Annual Report 2010-11")
     # GOV.UK Frontend's stylesheet and fonts are served and applied.
     font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert "GDS Transport" in font

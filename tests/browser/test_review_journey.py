@@ -98,7 +98,7 @@ def test_return_resubmit_approve_publish_and_correct(site, browser, page, axe):
 
     # The public page appears.
     page.goto(f"{site}/reports/2010-11/kent/")
-    expect(page.locator("h1")).to_contain_text("MAPPA Annual Report 2010-11")
+    expect(page.locator("h1")).to_contain_text("Annual Report 2010-11")
     expect(page.locator("[data-cell='rso_breaches.rsos.number']")).to_have_text(str(old + 3))
 
     # A correction: reopened with a reason, fixed, re-approved and re-published.

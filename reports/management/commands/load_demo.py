@@ -250,7 +250,9 @@ class Command(BaseCommand):
             existing.delete()
 
         area.strapline = text.get("strapline", "")
-        area.save(update_fields=["strapline"])
+        area.strapline_in_italics = text.get("strapline_in_italics", False)
+        area.sign_off = text.get("sign_off", "")
+        area.save(update_fields=["strapline", "strapline_in_italics", "sign_off"])
         report = AnnualReport.objects.create(
             area=area,
             year=year,
