@@ -916,6 +916,8 @@ class Alert(models.Model):
     )
     #: When it happened (for a publication: when it became public).
     at = models.DateTimeField()
+    #: When it was recorded: subscribers confirmed after it are not told of it.
+    recorded_at = models.DateTimeField(default=timezone.now)
     #: For a release confirmed or moved: the release time announced, and the one before.
     release_at = models.DateTimeField(null=True, blank=True)
     previous_release_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(max_length=120, unique=True)),
                 ('kind', models.CharField(choices=[('release_confirmed', 'Release confirmed'), ('release_moved', 'Release moved'), ('release_cancelled', 'Release cancelled'), ('released', 'Released'), ('published', 'Published'), ('corrected', 'Corrected')], max_length=20)),
                 ('at', models.DateTimeField()),
+                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('release_at', models.DateTimeField(blank=True, null=True)),
                 ('previous_release_at', models.DateTimeField(blank=True, null=True)),
                 ('reason', models.TextField(blank=True)),

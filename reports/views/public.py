@@ -70,6 +70,24 @@ def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> Str
 
 @require_safe
 @public_cache
+def revision_download(
+    request: HttpRequest, year: str, area: str, number: int, fmt: str
+) -> StreamingHttpResponse:
+    """A published revision's figures as it published them, at an address that never changes:
+    a superseded revision's stay available after a correction."""
+    revision = next((r for r in _public_revisions(year, area) if r.number == number), None)
+    if revision is None:
+        raise Http404("No such published revision.")
+    report = revision.report
+    return _download(
+        PublishedRevision.objects.filter(pk=revision.pk),
+        fmt,
+        f"mappa-{report.year.label}-{report.area.slug}-revision-{number}",
+    )
+
+
+@require_safe
+@public_cache
 def year_download(request: HttpRequest, year: str, fmt: str) -> StreamingHttpResponse:
     """Every published figure of a year, as tidy CSV or JSON, or as a spreadsheet."""
     year_obj = get_year(year)
@@ -170,8 +188,22 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
         "area_count": summary.area_total,
         "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
+        "year_versions": _year_versions(year_obj),
     }
     return render(request, "reports/national_summary.html", context)
+
+
+def _year_versions(year: ReportingYear) -> list[tuple[PublishedRevision, PublishedRevision | None]]:
+    """Every public revision of the year's reports, in the order published, each with the one
+    that superseded it (None for a report's current revision)."""
+    revisions = list(
+        PublishedRevision.objects.public()
+        .filter(report__year=year)
+        .select_related("report__area", "report__year")
+        .order_by("published_at", "report__area__name", "number")
+    )
+    after = {(r.report_id, r.number): r for r in revisions}
+    return [(r, after.get((r.report_id, r.number + 1))) for r in revisions]
 
 
 @require_safe
@@ -305,7 +337,8 @@ def _render_revision(
         "is_current": revision == current,
         "current": current,
         "corrections": [r for r in revisions if 1 < r.number <= revision.number],
-        "other_revisions": [r for r in revisions if r != revision],
+        # Each revision with the one that superseded it (None for the current one).
+        "versions": list(zip(revisions, [*revisions[1:], None], strict=True)),
         # Read only if the revision's tables are not kept already (report_detail.html).
         "tables": SimpleLazyObject(
             lambda: template.layout(revision.cell_values(), report.year.snapshot_date)
