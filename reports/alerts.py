@@ -222,7 +222,10 @@ def summary(alert: Alert) -> str:
     if alert.kind == Kind.RELEASED:
         return f"{year} were published on {_when(alert.at)}."
     if alert.kind == Kind.PUBLISHED:
-        return f"The {alert.area} MAPPA annual report for {alert.year} was published on {_when(alert.at)}."
+        return (
+            f"The {alert.area} MAPPA annual report for {alert.year} was published on "
+            f"{_when(alert.at)}."
+        )
     number = alert.revision.number if alert.revision else ""
     return (
         f"The {alert.area} MAPPA annual report for {alert.year} was corrected on "

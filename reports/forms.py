@@ -615,7 +615,10 @@ class CorrectionNoteForm(GovukForm):
     tell_subscribers = forms.TypedChoiceField(
         label="Email subscribers about this correction?",
         help_text="People subscribed to this year's release or to this area's reports.",
-        choices=[("yes", "Yes, email them"), ("no", "No, list it on the site and in the feed only")],
+        choices=[
+            ("yes", "Yes, email them"),
+            ("no", "No, list it on the site and in the feed only"),
+        ],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether to email subscribers about this correction."},

@@ -2,8 +2,9 @@
 
 Public pages and downloads are cached under the current generation's token (`caching.py`).
 Every change that alters what the public sees bumps it inside the change's own transaction
-(signals below: a publication or correction, a release time moved, an alert in the feed, an area renamed, a standard
-text, a deploy's `migrate`), so the new token becomes visible exactly when the new data does.
+(signals below: a publication or correction, a release time moved, an alert in the feed, an
+area renamed, a standard text, a deploy's `migrate`), so the new token becomes visible exactly
+when the new data does.
 A release time passing is a bump too: the generation records the next scheduled moment, and
 the first request after it bumps (once, whichever worker gets there first).
 

@@ -107,7 +107,10 @@ def _load(token: str, salt: str, max_age: datetime.timedelta | None) -> Subscrip
         raise LinkRefused("This link is not valid. Check that you copied all of it.") from None
     if not isinstance(data, dict):
         raise LinkRefused("This link is not valid. Check that you copied all of it.")
-    return Subscription.objects.filter(pk=data.get("id"), email=data.get("email")).first()
+    pk, email = data.get("id"), data.get("email")
+    if not isinstance(pk, int) or not isinstance(email, str):
+        raise LinkRefused("This link is not valid. Check that you copied all of it.")
+    return Subscription.objects.filter(pk=pk, email=email).first()
 
 
 def subscription_to_confirm(token: str) -> Subscription:

@@ -2,9 +2,8 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
-from django.views.generic import TemplateView
-
 from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
 
 from .caching import public_cache
 from .converters import YearLabelConverter
@@ -60,9 +59,7 @@ public_patterns = [
     path("subscribe/reports/<year:year>/", subscriptions.subscribe, name="subscribe-year"),
     path("subscribe/areas/<slug:area>/", subscriptions.subscribe, name="subscribe-area"),
     path("subscribe/check-your-email/", subscriptions.check_email, name="subscribe-sent"),
-    path(
-        "subscriptions/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"
-    ),
+    path("subscriptions/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"),
     path("subscriptions/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("reports/<year:year>/", public.national_summary, name="national"),
     path("areas/", public.area_list, name="areas"),

@@ -170,7 +170,7 @@ def reopen_and_approve(report: AnnualReport, admin: Any, reason: str) -> AnnualR
     workflow.perform(report, "reopen", admin, report.version, reason)
     values = report.cell_values()
     ref = next(ref for ref, value in values.items() if value.is_number)
-    values[ref] = CellValue.of(values[ref].value + 1)
+    values[ref] = CellValue.of((values[ref].value or 0) + 1)
     save_figures(report, values)
     AnnualReport.objects.filter(pk=report.pk).update(status=AnnualReport.Status.APPROVED)
     report.refresh_from_db()

@@ -42,7 +42,9 @@ def test_publishing_a_correction_asks_for_its_note_starting_from_the_reopen_reas
 
 
 def test_correction_without_a_note_is_refused(national, corrected):
-    response = publish(national, corrected, **{"publish-note": "  ", "publish-tell_subscribers": "no"})
+    response = publish(
+        national, corrected, **{"publish-note": "  ", "publish-tell_subscribers": "no"}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
@@ -112,7 +114,11 @@ def test_superseded_downloads_are_still_served_at_their_stable_addresses(
 
 
 def test_superseded_versions_are_listed_with_the_date_and_reason(client, national, corrected):
-    publish(national, corrected, **{"publish-note": "Breaches recounted.", "publish-tell_subscribers": "no"})
+    publish(
+        national,
+        corrected,
+        **{"publish-note": "Breaches recounted.", "publish-tell_subscribers": "no"},
+    )
     today = timezone.localdate()
     for page in (client.get(KENT), client.get("/reports/2011-12/")):
         text = page.content.decode()

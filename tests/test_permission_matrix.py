@@ -62,8 +62,18 @@ EXPECTED = {
             "reports:area",
             "reports:series-csv",
             "reports:series",
+            "reports:revision-csv",
+            "reports:revision-json",
+            "reports:releases-feed",
         )
     },
+    # Anyone may subscribe: an empty POST is refused with the form's errors (200).
+    "reports:subscribe-year": ALL(200, 200),
+    "reports:subscribe-area": ALL(200, 200),
+    "reports:subscribe-sent": ALL(200, 405),
+    # Anyone holding a subscription link may use it; this one is not valid (said on the page).
+    "reports:subscription-confirm": ALL(200, 200),
+    "reports:unsubscribe": ALL(200, 200),
     # django-ninja serves its (read-only) OpenAPI document to POST as well.
     "api:openapi-json": ALL(200, 200),
     **{

@@ -52,7 +52,7 @@ def correct(national, national_admin, note="Level 1 total corrected.", tell="yes
     assert national.post(PUBLISH, data).status_code == 302
 
 
-def test_a_subscriber_confirms_is_told_once_of_the_release_and_of_a_correction_and_leaves_in_one_click(
+def test_a_subscriber_confirms_is_told_once_of_release_and_correction_and_leaves_in_one_click(
     client, national, national_admin
 ):
     year = released_year()
@@ -107,9 +107,7 @@ def test_unconfirmed_subscribers_get_nothing(client, national, national_admin):
     assert Alert.objects.filter(kind=Alert.Kind.CORRECTED).exists()
 
 
-def test_a_correction_the_approver_chose_not_to_tell_is_not_emailed(
-    national, national_admin
-):
+def test_a_correction_the_approver_chose_not_to_tell_is_not_emailed(national, national_admin):
     year = released_year()
     make_subscription("reader@example.com", year=year)
     workflow.release_due()
@@ -225,7 +223,10 @@ def test_a_tampered_link_is_explained_and_changes_nothing(client):
     for response in (client.get(tampered), client.post(tampered)):
         assert "This link is not valid" in response.content.decode()
     assert Subscription.objects.get().confirmed_at is None
-    assert "This link is not valid" in client.post("/subscriptions/unsubscribe/nonsense/").content.decode()
+    assert (
+        "This link is not valid"
+        in client.post("/subscriptions/unsubscribe/nonsense/").content.decode()
+    )
     assert Subscription.objects.exists()
 
 

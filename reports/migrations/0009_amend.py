@@ -15,110 +15,198 @@ def give_every_correction_a_note(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0008_returns'),
+        ("reports", "0008_returns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('release_confirmed', 'Release confirmed'), ('release_moved', 'Release moved'), ('release_cancelled', 'Release cancelled'), ('released', 'Released'), ('published', 'Published'), ('corrected', 'Corrected')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('release_at', models.DateTimeField(blank=True, null=True)),
-                ('previous_release_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('email_subscribers', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("release_confirmed", "Release confirmed"),
+                            ("release_moved", "Release moved"),
+                            ("release_cancelled", "Release cancelled"),
+                            ("released", "Released"),
+                            ("published", "Published"),
+                            ("corrected", "Corrected"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("release_at", models.DateTimeField(blank=True, null=True)),
+                ("previous_release_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                ("email_subscribers", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='publishedrevision',
-            name='tell_subscribers',
+            model_name="publishedrevision",
+            name="tell_subscribers",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='publishedrevision',
-            name='reason',
-            field=models.TextField(blank=True, help_text="A correction's public note: what changed and why (required from revision 2)."),
+            model_name="publishedrevision",
+            name="reason",
+            field=models.TextField(
+                blank=True,
+                help_text="A correction's public note: what changed and why (required from revision 2).",
+            ),
         ),
         migrations.RunPython(give_every_correction_a_note, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='publishedrevision',
-            constraint=models.CheckConstraint(condition=models.Q(('number', 1), models.Q(('reason', ''), _negated=True), _connector='OR'), name='correction_has_a_note'),
+            model_name="publishedrevision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("number", 1), models.Q(("reason", ""), _negated=True), _connector="OR"
+                ),
+                name="correction_has_a_note",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='reports.area'),
+            model_name="alert",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alerts",
+                to="reports.area",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='revision',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='reports.publishedrevision'),
+            model_name="alert",
+            name="revision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alerts",
+                to="reports.publishedrevision",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='year',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='reports.reportingyear'),
+            model_name="alert",
+            name="year",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alerts",
+                to="reports.reportingyear",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='alert',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='reports.alert'),
+            model_name="notification",
+            name="alert",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="reports.alert",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='reports.area'),
+            model_name="subscription",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="reports.area",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='year',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='reports.reportingyear'),
+            model_name="subscription",
+            name="year",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="reports.reportingyear",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='reports.subscription'),
+            model_name="notification",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="reports.subscription",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('area__isnull', False), ('year__isnull', True)), models.Q(('area__isnull', True), ('year__isnull', False)), _connector='OR'), name='subscription_to_a_year_or_an_area'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("area__isnull", False), ("year__isnull", True)),
+                    models.Q(("area__isnull", True), ("year__isnull", False)),
+                    _connector="OR",
+                ),
+                name="subscription_to_a_year_or_an_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', True)), fields=('email', 'year'), name='one_subscription_per_year'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", True)),
+                fields=("email", "year"),
+                name="one_subscription_per_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('year__isnull', True)), fields=('email', 'area'), name='one_subscription_per_area'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("year__isnull", True)),
+                fields=("email", "area"),
+                name="one_subscription_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('subscription', 'alert'), name='one_notification_per_alert'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("subscription", "alert"), name="one_notification_per_alert"
+            ),
         ),
     ]

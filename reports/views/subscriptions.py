@@ -25,7 +25,9 @@ TOO_MANY = "You have asked to subscribe too many times. Wait an hour, then try a
 
 
 @require_http_methods(["GET", "POST"])
-def subscribe(request: HttpRequest, year: str | None = None, area: str | None = None) -> HttpResponse:
+def subscribe(
+    request: HttpRequest, year: str | None = None, area: str | None = None
+) -> HttpResponse:
     """Ask for a year's or an area's updates by email (a confirmation link is sent)."""
     year_obj = get_year(year) if year is not None else None
     area_obj = None
