@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -713,6 +713,13 @@ class PublishedRevisionQuerySet(models.QuerySet):
         return self.filter(published_at__lte=now).filter(
             Q(report__year__release_at__isnull=True) | Q(report__year__release_at__lte=now)
         )
+
+    def as_at(self, at: datetime.datetime) -> PublishedRevisionQuerySet:
+        """Each report's revision that was current at `at`: the latest published by then."""
+        later = PublishedRevision.objects.filter(
+            report=OuterRef("report"), number__gt=OuterRef("number"), published_at__lte=at
+        )
+        return self.filter(published_at__lte=at).exclude(Exists(later))
 
 
 class PublishedRevision(models.Model):

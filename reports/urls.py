@@ -49,6 +49,15 @@ public_patterns = [
     path(
         "reports/<year:year>/figures.xlsx", public.year_download, {"fmt": "xlsx"}, name="year-xlsx"
     ),
+    *(
+        path(
+            f"reports/<year:year>/editions/<str:stamp>/figures.{fmt}",
+            public.edition_download,
+            {"fmt": fmt},
+            name=f"edition-{fmt}",
+        )
+        for fmt in ("csv", "json")
+    ),
     path("data/", public.data_dictionary, name="data"),
     path("data/all-years.csv", public.all_download, {"fmt": "csv"}, name="all-csv"),
     path("data/all-years.json", public.all_download, {"fmt": "json"}, name="all-json"),

@@ -3,6 +3,7 @@ version's figures stay available, listed as superseded."""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -135,3 +136,25 @@ def test_a_revision_waiting_for_the_release_has_no_download(client, national_adm
     assert client.get(f"{KENT}revisions/1/figures.csv").status_code == 404
     assert client.get(f"{KENT}revisions/1/figures.json").status_code == 404
     assert "Kent, revision 1" not in client.get("/reports/2011-12/").content.decode()
+
+
+def test_the_years_files_as_at_each_publication_and_correction_stay_available(
+    client, national, corrected
+):
+    before = client.get("/reports/2011-12/figures.csv").getvalue().decode()
+    publish(national, corrected, **{"publish-note": "Recounted.", "publish-tell_subscribers": "no"})
+    page = client.get("/reports/2011-12/").content.decode()
+    stamps = re.findall(r"/reports/2011-12/editions/(\w+)/figures\.csv", page)
+    assert len(stamps) == 2
+    assert "Kent corrected (revision 2): Recounted." in page
+    first, second = (
+        client.get(f"/reports/2011-12/editions/{stamp}/figures.csv") for stamp in stamps
+    )
+    assert first.getvalue().decode() == before
+    assert (
+        second.getvalue().decode() == client.get("/reports/2011-12/figures.csv").getvalue().decode()
+    )
+    json_first = client.get(f"/reports/2011-12/editions/{stamps[0]}/figures.json")
+    assert json_first.status_code == 200
+    assert client.get("/reports/2011-12/editions/20990101T000000Z/figures.csv").status_code == 404
+    assert client.get("/reports/2011-12/editions/nonsense/figures.json").status_code == 404

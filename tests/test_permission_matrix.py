@@ -35,6 +35,7 @@ SAMPLE = {
     "key": "category_1_on_31_march",
     "cell": "rso_breaches.rsos.number",
     "rule": "large",
+    "stamp": "20110401T093000Z",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -67,6 +68,9 @@ EXPECTED = {
             "reports:releases-feed",
         )
     },
+    # The year's files as at an edition it never had.
+    "reports:edition-csv": ALL(404, 405),
+    "reports:edition-json": ALL(404, 405),
     # Anyone may subscribe: an empty POST is refused with the form's errors (200).
     "reports:subscribe-year": ALL(200, 200),
     "reports:subscribe-area": ALL(200, 200),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import public_state, standard_text, statistics
+from .. import editions, public_state, standard_text, statistics
 from ..access import get_year
 from ..areas import SLUG
 from ..caching import code_version, public_cache
@@ -188,22 +188,32 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
         "area_count": summary.area_total,
         "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
-        "year_versions": _year_versions(year_obj),
     }
+    revisions = editions.year_revisions(year_obj)
+    after = {(r.report_id, r.number): r for r in revisions}
+    # Each revision with the one that superseded it (None for a report's current revision).
+    context["year_versions"] = [(r, after.get((r.report_id, r.number + 1))) for r in revisions]
+    made = editions.editions(revisions)
+    # The year's files at each edition, each with the one that superseded it.
+    context["year_editions"] = list(zip(made, [*made[1:], None], strict=False))  # [] if none
     return render(request, "reports/national_summary.html", context)
 
 
-def _year_versions(year: ReportingYear) -> list[tuple[PublishedRevision, PublishedRevision | None]]:
-    """Every public revision of the year's reports, in the order published, each with the one
-    that superseded it (None for a report's current revision)."""
-    revisions = list(
-        PublishedRevision.objects.public()
-        .filter(report__year=year)
-        .select_related("report__area", "report__year")
-        .order_by("published_at", "report__area__name", "number")
+@require_safe
+@public_cache
+def edition_download(
+    request: HttpRequest, year: str, stamp: str, fmt: str
+) -> StreamingHttpResponse:
+    """The year's figures as they stood in one edition (after a release, a later publication
+    or a correction), at an address that never changes."""
+    year_obj = get_year(year)
+    made = editions.editions(editions.year_revisions(year_obj))
+    edition = next((e for e in made if e.stamp == stamp), None)
+    if edition is None:
+        raise Http404("No such edition of the year's figures.")
+    return _download(
+        edition.revisions_current(year_obj), fmt, f"mappa-{year_obj.label}-as-at-{stamp}"
     )
-    after = {(r.report_id, r.number): r for r in revisions}
-    return [(r, after.get((r.report_id, r.number + 1))) for r in revisions]
 
 
 @require_safe
