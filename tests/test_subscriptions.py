@@ -238,3 +238,23 @@ def test_an_expired_confirmation_link_is_refused(client, monkeypatch):
     monkeypatch.setattr("django.core.signing.time.time", lambda: later)
     assert "This link has expired" in client.post(path).content.decode()
     assert Subscription.objects.get().confirmed_at is None
+
+
+def test_a_release_set_and_moved_in_the_admin_is_told_once_each():
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import signed_in
+
+    year = open_year(2011)
+    make_subscription("reader@example.com", year=year)
+    root = get_user_model().objects.create_superuser("root@example.gov.uk", password="x" * 20)
+    admin = signed_in(root)
+    page = f"/admin/reports/reportingyear/{year.pk}/change/"
+    fields = {"start_year": "2011", "return_template": "", "is_open": "on"}
+    for day in ("2027-10-28", "2027-11-04"):
+        response = admin.post(page, {**fields, "release_date": day, "release_time": "09:30"})
+        assert response.status_code == 302
+    confirmed, moved = mail.outbox
+    assert confirmed.subject == "Release confirmed: MAPPA annual reports 2011-12"
+    assert moved.subject == "Release moved: MAPPA annual reports 2011-12"
+    assert "to 4 November 2027 at 09:30" in moved.body
