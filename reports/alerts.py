@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from . import subscriptions
+from . import public_state, subscriptions
 from .models import Alert, Notification, PublishedRevision, ReportingYear, Subscription
 
 logger = logging.getLogger(__name__)
@@ -90,8 +90,10 @@ def announce_due(now: datetime.datetime | None = None) -> list[Alert]:
         .select_related("report__year", "report__area")
         .order_by("published_at", "pk")
     )
-    for revision in waiting:
-        recorded += _record(revision, now)
+    # One bump of the public state for them all (the feed lists them), not one per alert.
+    with public_state.batch():
+        for revision in waiting:
+            recorded += _record(revision, now)
     return recorded
 
 

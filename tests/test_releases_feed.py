@@ -45,6 +45,7 @@ def test_the_feed_lists_releases_and_corrections_as_valid_atom(client, national_
     workflow.set_release_time(year, timezone.now() - datetime.timedelta(minutes=1))
     report = make_report("kent", year=year, status=Status.APPROVED)
     workflow.release_due()
+    assert len(entries(feed(client))) == 3  # kept until what the public sees changes
     report.refresh_from_db()
     reopen_and_approve(report, national_admin, "Level 1 total corrected.")
     workflow.perform(report, "publish", national_admin, report.version)
