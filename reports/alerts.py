@@ -41,22 +41,27 @@ def _when(at: datetime.datetime | None) -> str:
 
 
 def release_changed(
-    year: ReportingYear, previous_at: datetime.datetime | None, reason: str = ""
+    year: ReportingYear,
+    previous_at: datetime.datetime | None,
+    reason: str = "",
+    kind: Alert.Kind | None = None,
 ) -> Alert | None:
     """Record that `year`'s release time (now `year.release_at`) was set, moved or withdrawn
     from `previous_at`, and tell the year's subscribers once the change commits.
 
-    Call it in the transaction that changes the release time; None if nothing changed.
+    Call it in the transaction that changes the release time; None if nothing changed (unless
+    `kind` says what happened: a calendar with provisional dates confirms one unchanged).
     """
-    if previous_at == year.release_at:
+    if previous_at == year.release_at and kind is None:
         return None
     now = timezone.now()
-    if previous_at is None:
-        kind = Kind.RELEASE_CONFIRMED
-    elif year.release_at is None:
-        kind = Kind.RELEASE_CANCELLED
-    else:
-        kind = Kind.RELEASE_MOVED
+    if kind is None:
+        if previous_at is None:
+            kind = Kind.RELEASE_CONFIRMED
+        elif year.release_at is None:
+            kind = Kind.RELEASE_CANCELLED
+        else:
+            kind = Kind.RELEASE_MOVED
     alert = Alert.objects.create(
         key=f"release:{year.pk}:{now.timestamp():.6f}",
         kind=kind,

@@ -258,3 +258,15 @@ def test_a_release_set_and_moved_in_the_admin_is_told_once_each():
     assert confirmed.subject == "Release confirmed: MAPPA annual reports 2011-12"
     assert moved.subject == "Release moved: MAPPA annual reports 2011-12"
     assert "to 4 November 2027 at 09:30" in moved.body
+
+
+def test_a_calendar_can_confirm_a_provisional_release_time_unchanged():
+    release = timezone.make_aware(datetime.datetime(2027, 10, 28, 9, 30))
+    year = open_year(2011, release_at=release)
+    make_subscription("reader@example.com", year=year)
+    with transaction.atomic():
+        alerts.release_changed(year, release, kind=Alert.Kind.RELEASE_CONFIRMED)
+    [confirmed] = mail.outbox
+    assert confirmed.subject == "Release confirmed: MAPPA annual reports 2011-12"
+    assert "will be published on 28 October 2027 at 09:30" in confirmed.body
+    assert alerts.release_changed(year, release) is None  # nothing changed, nothing said
