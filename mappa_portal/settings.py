@@ -155,6 +155,9 @@ AXES_CLIENT_IP_CALLABLE = "mappa_portal.client_ip.client_ip"
 # account), and from one client address. Counted in the cache (reports/rate_limits.py).
 PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 3)
 PASSWORD_RESETS_PER_CLIENT = env_int("PASSWORD_RESETS_PER_CLIENT", 10)
+# Subscription requests per hour, likewise: for one email address, and from one client address.
+SUBSCRIPTIONS_PER_ADDRESS = env_int("SUBSCRIPTIONS_PER_ADDRESS", 3)
+SUBSCRIPTIONS_PER_CLIENT = env_int("SUBSCRIPTIONS_PER_CLIENT", 10)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -171,6 +171,10 @@ class ReportingYearAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     form = ReportingYearForm
 
     def save_model(self, request: HttpRequest, obj: ReportingYear, form: Any, change: bool) -> None:
+        # The release changes only through the workflow, which tells subscribers what it was.
+        obj.release_at = (
+            ReportingYear.objects.filter(pk=obj.pk).values_list("release_at", flat=True).first()
+        )
         obj.save()
         # Moving the release moves the reports already published and waiting for it.
         workflow.set_release_time(obj, form.release_at)

@@ -628,3 +628,53 @@ class StandardTextForm(GovukForm):
 
     def clean_commentary(self) -> str:
         return self._clean_text("commentary")
+
+
+class CorrectionNoteForm(GovukForm):
+    """At a correction's publication: its public note, and whether subscribers are told."""
+
+    note = forms.CharField(
+        label="Public note: what changed and why",
+        help_text="Shown with the correction on the report's page and its year's page, in the "
+        "feed and in any email to subscribers. It starts as the reason given when the report "
+        "was reopened.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter a public note saying what changed in the correction and why.",
+            "max_length": "The public note must be 2,000 characters or fewer.",
+        },
+    )
+    tell_subscribers = forms.TypedChoiceField(
+        label="Email subscribers about this correction?",
+        help_text="People subscribed to this year's release or to this area's reports.",
+        choices=[
+            ("yes", "Yes, email them"),
+            ("no", "No, list it on the site and in the feed only"),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to email subscribers about this correction."},
+    )
+
+    def clean_note(self) -> str:
+        note = normalise_text(self.cleaned_data["note"])
+        if not note:
+            raise forms.ValidationError(self.fields["note"].error_messages["required"])
+        return note
+
+
+class SubscribeForm(GovukForm):
+    """An email address to send a year's or an area's updates to."""
+
+    email = forms.EmailField(
+        label="Email address",
+        help_text="We use it only to send you these updates, and for nothing else. Every "
+        "email has a link to unsubscribe, which deletes your address.",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address in the correct format, like name@example.com.",
+        },
+    )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -725,6 +725,13 @@ class PublishedRevisionQuerySet(models.QuerySet):
             Q(report__year__release_at__isnull=True) | Q(report__year__release_at__lte=now)
         )
 
+    def as_at(self, at: datetime.datetime) -> PublishedRevisionQuerySet:
+        """Each report's revision that was current at `at`: the latest published by then."""
+        later = PublishedRevision.objects.filter(
+            report=OuterRef("report"), number__gt=OuterRef("number"), published_at__lte=at
+        )
+        return self.filter(published_at__lte=at).exclude(Exists(later))
+
 
 class PublishedRevision(models.Model):
     """What was published, frozen: one per publication of a report (1, then corrections).
@@ -736,7 +743,12 @@ class PublishedRevision(models.Model):
     report = models.ForeignKey(AnnualReport, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveSmallIntegerField()
     published_at = models.DateTimeField(help_text="When this revision is (or was) made public.")
-    reason = models.TextField(blank=True, help_text="Why a correction was published.")
+    reason = models.TextField(
+        blank=True,
+        help_text="A correction's public note: what changed and why (required from revision 2).",
+    )
+    #: Whether the approver chose to tell subscribers of this correction.
+    tell_subscribers = models.BooleanField(default=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -756,11 +768,22 @@ class PublishedRevision(models.Model):
     class Meta:
         ordering = ["report", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "number"], name="one_revision_number")
+            models.UniqueConstraint(fields=["report", "number"], name="one_revision_number"),
+            # A correction is never published without saying what changed and why.
+            models.CheckConstraint(
+                condition=Q(number=1) | ~Q(reason=""), name="correction_has_a_note"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.report} revision {self.number}"
+
+    def get_absolute_url(self) -> str:
+        report = self.report
+        return reverse(
+            "reports:revision",
+            kwargs={"year": report.year.label, "area": report.area.slug, "number": self.number},
+        )
 
     @property
     def public_at(self) -> datetime.datetime:
@@ -836,3 +859,121 @@ class PublicState(models.Model):
 
     def __str__(self) -> str:
         return f"Public state {self.generation} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class Subscription(models.Model):
+    """Someone who asked, by email, to hear of one year's release or of one area's reports.
+
+    Double opt-in: nothing but the confirmation email is sent until `confirmed_at` is set. The
+    address is used for these emails and nothing else; unsubscribing deletes the row.
+    """
+
+    email = models.EmailField()
+    year = models.ForeignKey(
+        ReportingYear,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True, area__isnull=False)
+                | Q(year__isnull=False, area__isnull=True),
+                name="subscription_to_a_year_or_an_area",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "year"],
+                condition=Q(area__isnull=True),
+                name="one_subscription_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "area"],
+                condition=Q(year__isnull=True),
+                name="one_subscription_per_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Subscription {self.pk} to {self.subject}"
+
+    @property
+    def subject(self) -> str:
+        """What the subscription is to, in words."""
+        if self.year_id:
+            return f"the release of the MAPPA annual reports for {self.year}"
+        return f"the {self.area} MAPPA annual reports"
+
+
+class Alert(models.Model):
+    """One public event that subscribers may be told of and the Atom feed lists: a year's
+    release confirmed, moved or cancelled, a year's reports released, one area's report
+    published, a report corrected. Recorded once (`key`), only when it is public."""
+
+    class Kind(models.TextChoices):
+        RELEASE_CONFIRMED = "release_confirmed", "Release confirmed"
+        RELEASE_MOVED = "release_moved", "Release moved"
+        RELEASE_CANCELLED = "release_cancelled", "Release cancelled"
+        RELEASED = "released", "Released"
+        PUBLISHED = "published", "Published"
+        CORRECTED = "corrected", "Corrected"
+
+    #: What makes the event itself, so that recording it twice records it once.
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    year = models.ForeignKey(ReportingYear, on_delete=models.CASCADE, related_name="alerts")
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    revision = models.ForeignKey(
+        PublishedRevision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    #: When it happened (for a publication: when it became public).
+    at = models.DateTimeField()
+    #: When it was recorded: subscribers confirmed after it are not told of it.
+    recorded_at = models.DateTimeField(default=timezone.now)
+    #: For a release confirmed or moved: the release time announced, and the one before.
+    release_at = models.DateTimeField(null=True, blank=True)
+    previous_release_at = models.DateTimeField(null=True, blank=True)
+    #: Why: a correction's public note, a release moved's reason.
+    reason = models.TextField(blank=True)
+    #: Whether subscribers are emailed (a correction the approver chose not to tell, or an
+    #: event found long after it happened, is listed in the feed only).
+    email_subscribers = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Notification(models.Model):
+    """One email sent to one subscriber about one alert: never two (the unique constraint)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="notifications"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "alert"], name="one_notification_per_alert"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} to subscription {self.subscription_id}"

@@ -2,8 +2,9 @@
 
 Public pages and downloads are cached under the current generation's token (`caching.py`).
 Every change that alters what the public sees bumps it inside the change's own transaction
-(signals below: a publication or correction, a release time moved, an area renamed, a standard
-text, a deploy's `migrate`), so the new token becomes visible exactly when the new data does.
+(signals below: a publication or correction, a release time moved, an alert in the feed, an
+area renamed, a standard text, a deploy's `migrate`), so the new token becomes visible exactly
+when the new data does.
 A release time passing is a bump too: the generation records the next scheduled moment, and
 the first request after it bumps (once, whichever worker gets there first).
 
@@ -208,9 +209,17 @@ def _migrated(sender: AppConfig, *, using: str = "default", **kwargs: object) ->
 
 def connect(app: AppConfig) -> None:
     """Bump on every save or delete of what public pages show (called by the app's ready())."""
-    from .models import Area, PublishedFigure, PublishedRevision, ReportingYear, StandardText
+    from .models import (
+        Alert,
+        Area,
+        PublishedFigure,
+        PublishedRevision,
+        ReportingYear,
+        StandardText,
+    )
 
-    for model in (Area, ReportingYear, PublishedRevision, PublishedFigure, StandardText):
+    # Alert: the releases feed lists them.
+    for model in (Area, ReportingYear, PublishedRevision, PublishedFigure, StandardText, Alert):
         post_save.connect(_changed, sender=model, dispatch_uid=f"public-state-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"public-del-{model.__name__}")
     post_migrate.connect(_migrated, sender=app, dispatch_uid="public-state-migrate")

@@ -2,9 +2,12 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from .caching import public_cache
 from .converters import YearLabelConverter
+from .feeds import ReleasesFeed
 from .forms import SignInForm
 from .views import (
     about,
@@ -15,6 +18,7 @@ from .views import (
     public,
     review,
     standard_texts,
+    subscriptions,
 )
 
 register_converter(YearLabelConverter, "year")
@@ -29,6 +33,15 @@ public_patterns = [
     path(f"{REPORT}/", public.report_detail, name="report"),
     path(f"{REPORT}/revisions/<int:number>/", public.revision_detail, name="revision"),
     path(f"{REPORT}/revisions/<int:number>/report.pdf", public.revision_pdf, name="revision-pdf"),
+    *(
+        path(
+            f"{REPORT}/revisions/<int:number>/figures.{fmt}",
+            public.revision_download,
+            {"fmt": fmt},
+            name=f"revision-{fmt}",
+        )
+        for fmt in ("csv", "json")
+    ),
     path(f"{REPORT}/figures.csv", public.report_download, {"fmt": "csv"}, name="report-csv"),
     path(f"{REPORT}/figures.json", public.report_download, {"fmt": "json"}, name="report-json"),
     path("reports/<year:year>/figures.csv", public.year_download, {"fmt": "csv"}, name="year-csv"),
@@ -38,12 +51,27 @@ public_patterns = [
     path(
         "reports/<year:year>/figures.xlsx", public.year_download, {"fmt": "xlsx"}, name="year-xlsx"
     ),
+    *(
+        path(
+            f"reports/<year:year>/editions/<str:stamp>/figures.{fmt}",
+            public.edition_download,
+            {"fmt": fmt},
+            name=f"edition-{fmt}",
+        )
+        for fmt in ("csv", "json")
+    ),
     path("data/", public.data_dictionary, name="data"),
     path("data/all-years.csv", public.all_download, {"fmt": "csv"}, name="all-csv"),
     path("data/all-years.json", public.all_download, {"fmt": "json"}, name="all-json"),
     path("data/series/<slug:key>/", public.series_detail, name="series"),
     path("data/series/<slug:key>.csv", public.series_download, name="series-csv"),
     path("releases/", public.release_calendar, name="releases"),
+    path("releases.atom", public_cache(require_safe(ReleasesFeed())), name="releases-feed"),
+    path("subscribe/reports/<year:year>/", subscriptions.subscribe, name="subscribe-year"),
+    path("subscribe/areas/<slug:area>/", subscriptions.subscribe, name="subscribe-area"),
+    path("subscribe/check-your-email/", subscriptions.check_email, name="subscribe-sent"),
+    path("subscriptions/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"),
+    path("subscriptions/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("reports/<year:year>/", public.national_summary, name="national"),
     path("areas/", public.area_list, name="areas"),
     path("areas/<slug:area>/", public.area_detail, name="area"),

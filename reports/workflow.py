@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, change_checks, notifications, sections, windows
+from . import access, alerts, change_checks, notifications, sections, subscriptions, windows
 from .drafts import EditConflict
 from .models import (
     AnnualReport,
@@ -180,11 +180,14 @@ def perform(
     comment: str = "",
     pointers: list[Pointer] | None = None,
     reopen: list[str] | None = None,
+    note: str | None = None,
+    tell_subscribers: bool = False,
 ) -> None:
     """Make `action` on `report` as `user`: the one entry point for every move.
 
     A return may carry `pointers` to cells and sections; a reopening may name the sections
-    it `reopen`s (none: every section).
+    it `reopen`s (none: every section). Publishing a correction takes its public `note` (by
+    default the reason given when it was reopened) and whether to `tell_subscribers`.
     """
     if action not in TRANSITIONS:
         raise TransitionRefused(f"There is no action “{action}”.")
@@ -201,7 +204,9 @@ def perform(
             _submit(report, user, version)
         elif action == "publish":
             _move(report, transition, user, version)
-            publish_revision(report, user)
+            revision = publish_revision(report, user, note=note, tell_subscribers=tell_subscribers)
+            if revision.number > 1:  # a first publication is announced at the release
+                alerts.announce(revision)
         elif action == "return":
             _return(report, transition, user, version, comment, pointers or [])
         elif action == "reopen":
@@ -266,6 +271,10 @@ def _submit(report: AnnualReport, user: User, version: int) -> None:
         pointer.save(update_fields=["resolved_by", "changed"])
 
 
+#: What an approver is told when a correction has no public note.
+CORRECTION_NOTE_MISSING = "Enter a public note saying what changed in the correction and why."
+
+
 def unexplained_message(count: int) -> str:
     """What a coordinator is told when flagged figures are not explained yet."""
     figures = "figure" if count == 1 else "figures"
@@ -278,12 +287,17 @@ def submit(report: AnnualReport, user: User, version: int) -> None:
 
 
 def publish_revision(
-    report: AnnualReport, user: User | None, at: datetime.datetime | None = None
+    report: AnnualReport,
+    user: User | None,
+    at: datetime.datetime | None = None,
+    note: str | None = None,
+    tell_subscribers: bool = False,
 ) -> PublishedRevision:
     """Freeze the report as its next published revision.
 
     The first revision goes public at the year's release time (never before it); a correction
-    goes public at once, with the reason given when the report was reopened.
+    goes public at once, with its public `note` saying what changed and why (by default the
+    reason given when the report was reopened; refused if blank).
     """
     now = timezone.now()
     number = report.revisions.count() + 1
@@ -297,14 +311,19 @@ def publish_revision(
         at = release if release is not None and release > now else now
     reason = ""
     if number > 1:
-        reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
-        reason = reopened.comment if reopened else ""
+        if note is None:
+            reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
+            note = reopened.comment if reopened else ""
+        reason = note.strip()
+        if not reason:
+            raise TransitionRefused(CORRECTION_NOTE_MISSING)
     revision = PublishedRevision.objects.create(
         report=report,
         number=number,
         published_at=at,
         reason=reason,
         published_by=user,
+        tell_subscribers=number > 1 and tell_subscribers,
         foreword_title=report.foreword_title,
         foreword=report.foreword,
         local_page_title=report.local_page_title,
@@ -330,9 +349,13 @@ def publish_revision(
 
 
 @transaction.atomic
-def set_release_time(year: ReportingYear, release_at: datetime.datetime | None) -> None:
-    """Announce (or move) a year's release; revisions waiting for it move with it."""
+def set_release_time(
+    year: ReportingYear, release_at: datetime.datetime | None, reason: str = ""
+) -> None:
+    """Announce (or move) a year's release; revisions waiting for it move with it, and the
+    year's subscribers are told (`alerts.release_changed`)."""
     now = timezone.now()
+    previous = ReportingYear.objects.filter(pk=year.pk).values_list("release_at", flat=True)[0]
     waiting = PublishedRevision.objects.filter(report__year=year, published_at__gt=now)
     if release_at is None and waiting.exists():
         raise TransitionRefused(
@@ -343,6 +366,7 @@ def set_release_time(year: ReportingYear, release_at: datetime.datetime | None) 
         waiting.update(published_at=max(release_at, now))
     year.release_at = release_at
     year.save(update_fields=["release_at"])
+    alerts.release_changed(year, previous, reason)
 
 
 def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
@@ -367,6 +391,10 @@ def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
             logger.warning("Release of %s skipped: it changed meanwhile.", report)
             continue
         released.append(report)
+    # What became public (these reports, corrections waiting for the release) is announced.
+    alerts.announce_due(now)
+    alerts.deliver_pending(now)
+    subscriptions.forget_unconfirmed(now)
     return released
 
 

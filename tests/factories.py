@@ -166,3 +166,29 @@ def declared_size_workbook(dimension: str = "A1:XFD1048576", year: str = "2010-1
                 data = re.sub(rb'<dimension ref="[^"]*" ?/>', declared, data)
             out.writestr(item, data)
     return target.getvalue()
+
+
+def reopen_and_approve(report: AnnualReport, admin: Any, reason: str) -> AnnualReport:
+    """A published report reopened for a correction with `reason`, one figure changed (its
+    first cell plus 1) and approved again: ready for the correction's publication."""
+    from reports import workflow
+
+    workflow.perform(report, "reopen", admin, report.version, reason)
+    values = report.cell_values()
+    ref = next(ref for ref, value in values.items() if value.is_number)
+    values[ref] = CellValue.of((values[ref].value or 0) + 1)
+    save_figures(report, values)
+    AnnualReport.objects.filter(pk=report.pk).update(status=AnnualReport.Status.APPROVED)
+    report.refresh_from_db()
+    return report
+
+
+def make_subscription(
+    email: str, *, year: ReportingYear | None = None, area: Area | None = None, confirmed=True
+):
+    """A subscription to a year's release or an area's reports, confirmed unless told not."""
+    from reports.models import Subscription
+
+    return Subscription.objects.create(
+        email=email, year=year, area=area, confirmed_at=timezone.now() if confirmed else None
+    )

@@ -35,6 +35,7 @@ SAMPLE = {
     "key": "category_1_on_31_march",
     "cell": "rso_breaches.rsos.number",
     "rule": "large",
+    "stamp": "20110401T093000Z",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -68,8 +69,21 @@ EXPECTED = {
             "reports:accessibility",
             "reports:cookies",
             "reports:privacy",
+            "reports:revision-csv",
+            "reports:revision-json",
+            "reports:releases-feed",
         )
     },
+    # The year's files as at an edition it never had.
+    "reports:edition-csv": ALL(404, 405),
+    "reports:edition-json": ALL(404, 405),
+    # Anyone may subscribe: an empty POST is refused with the form's errors (200).
+    "reports:subscribe-year": ALL(200, 200),
+    "reports:subscribe-area": ALL(200, 200),
+    "reports:subscribe-sent": ALL(200, 405),
+    # Anyone holding a subscription link may use it; this one is not valid (said on the page).
+    "reports:subscription-confirm": ALL(200, 200),
+    "reports:unsubscribe": ALL(200, 200),
     # django-ninja serves its (read-only) OpenAPI document to POST as well.
     "api:openapi-json": ALL(200, 200),
     **{

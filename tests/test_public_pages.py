@@ -34,21 +34,25 @@ class TableReader(HTMLParser):
         self._hidden = 0
         self._note: str | None = None
         self._text = ""
+        self._open = False  # inside a statistics table (other tables are not read)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table" and "app-statistics-table" in (attrs.get("class") or ""):
             self.tables.append({"cells": [], "row_headers": [], "caption": "", "notes": []})
+            self._open = True
         elif tag == "span" and "app-cell-note" in (attrs.get("class") or ""):
             self._note = ""
-        elif self.tables and tag in ("td", "th", "caption"):
+        elif self._open and tag in ("td", "th", "caption"):
             self._in = "row_header" if attrs.get("scope") == "row" else tag
             self._text = ""
         elif tag == "span" and "govuk-visually-hidden" in (attrs.get("class") or ""):
             self._hidden += 1
 
     def handle_endtag(self, tag):
-        if tag == "span" and self._note is not None:
+        if tag == "table":
+            self._open = False
+        elif tag == "span" and self._note is not None:
             self.tables[-1]["notes"].append(self._note.strip())
             self._note = None
         elif tag == "span" and self._hidden:

@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import printing, public_state, standard_text, statistics
+from .. import editions, printing, public_state, standard_text, statistics
 from ..access import get_year
 from ..api import api
 from ..areas import SLUG
@@ -89,6 +89,24 @@ def report_download(request: HttpRequest, year: str, area: str, fmt: str) -> Str
     revisions = PublishedRevision.objects.filter(pk=revision.pk)
     return _download(
         revisions, fmt, f"mappa-{revision.report.year.label}-{revision.report.area.slug}"
+    )
+
+
+@require_safe
+@public_cache
+def revision_download(
+    request: HttpRequest, year: str, area: str, number: int, fmt: str
+) -> StreamingHttpResponse:
+    """A published revision's figures as it published them, at an address that never changes:
+    a superseded revision's stay available after a correction."""
+    revision = next((r for r in _public_revisions(year, area) if r.number == number), None)
+    if revision is None:
+        raise Http404("No such published revision.")
+    report = revision.report
+    return _download(
+        PublishedRevision.objects.filter(pk=revision.pk),
+        fmt,
+        f"mappa-{report.year.label}-{report.area.slug}-revision-{number}",
     )
 
 
@@ -235,7 +253,31 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
         ),
         "has_area_counts": bool(notes),
     }
+    revisions = editions.year_revisions(year_obj)
+    after = {(r.report_id, r.number): r for r in revisions}
+    # Each revision with the one that superseded it (None for a report's current revision).
+    context["year_versions"] = [(r, after.get((r.report_id, r.number + 1))) for r in revisions]
+    made = editions.editions(revisions)
+    # The year's files at each edition, each with the one that superseded it.
+    context["year_editions"] = list(zip(made, [*made[1:], None], strict=False))  # [] if none
     return render(request, "reports/national_summary.html", context)
+
+
+@require_safe
+@public_cache
+def edition_download(
+    request: HttpRequest, year: str, stamp: str, fmt: str
+) -> StreamingHttpResponse:
+    """The year's figures as they stood in one edition (after a release, a later publication
+    or a correction), at an address that never changes."""
+    year_obj = get_year(year)
+    made = editions.editions(editions.year_revisions(year_obj))
+    edition = next((e for e in made if e.stamp == stamp), None)
+    if edition is None:
+        raise Http404("No such edition of the year's figures.")
+    return _download(
+        edition.revisions_current(year_obj), fmt, f"mappa-{year_obj.label}-as-at-{stamp}"
+    )
 
 
 @require_safe
@@ -392,7 +434,8 @@ def _revision_context(
         "is_current": revision == current,
         "current": current,
         "corrections": [r for r in revisions if 1 < r.number <= revision.number],
-        "other_revisions": [r for r in revisions if r != revision],
+        # Each revision with the one that superseded it (None for the current one).
+        "versions": list(zip(revisions, [*revisions[1:], None], strict=True)),
         # Read only if the revision's tables are not kept already (report_detail.html).
         "tables": SimpleLazyObject(
             lambda: template.layout(revision.cell_values(), report.year.snapshot_date)

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import access, change_checks, drafts, standard_text, windows, workflow
 from ..access import AuthenticatedHttpRequest
-from ..forms import ActionForm, BasePointerFormSet, DashboardFilterForm, PointerFormSet
+from ..forms import (
+    ActionForm,
+    BasePointerFormSet,
+    CorrectionNoteForm,
+    DashboardFilterForm,
+    PointerFormSet,
+)
 from ..history import changes_between_submissions
 from ..models import AnnualReport, Area, ReportEvent, Signatory, StatusSummary
 from .manage import describe_pointers, report_url
@@ -116,9 +122,21 @@ def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) ->
     if pointers is not None and "add_pointer" in request.POST:
         return _with_another_pointer(request, report, form)
     valid = form.is_valid() and (pointers is None or pointers.is_valid())
-    if valid and action in CONFIRMED and request.POST.get("confirm") != "yes":
-        return render(request, "manage/confirm.html", _confirmation(report, action, form))
+    confirming = request.POST.get("confirm") == "yes"
+    # A correction's publication asks for its public note and whether to tell subscribers.
+    note_form = None
+    if action == "publish" and report.revisions.exists():
+        note_form = _correction_note_form(report, request.POST if confirming else None)
+    if valid and action in CONFIRMED and not confirming:
+        return render(
+            request, "manage/confirm.html", _confirmation(report, action, form, note_form)
+        )
+    if valid and note_form is not None and not note_form.is_valid():
+        return render(
+            request, "manage/confirm.html", _confirmation(report, action, form, note_form)
+        )
     if valid:
+        note = note_form.cleaned_data if note_form is not None else {}
         try:
             workflow.perform(
                 report,
@@ -128,6 +146,8 @@ def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) ->
                 comment=form.cleaned_data["comment"],
                 pointers=pointers.pointers() if pointers is not None else None,
                 reopen=form.cleaned_data.get("sections"),
+                note=note.get("note"),
+                tell_subscribers=note.get("tell_subscribers", False),
             )
         except (workflow.TransitionRefused, drafts.EditConflict) as refused:
             form.add_error(None, str(refused))
@@ -170,7 +190,20 @@ def _with_another_pointer(
     return render(request, "manage/review.html", context)
 
 
-def _confirmation(report: AnnualReport, action: str, form: ActionForm) -> dict:
+def _correction_note_form(report: AnnualReport, data: QueryDict | None) -> CorrectionNoteForm:
+    """The public note of a correction, starting as the reason it was reopened for."""
+    reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
+    return CorrectionNoteForm(
+        data, initial={"note": reopened.comment if reopened else ""}, prefix="publish"
+    )
+
+
+def _confirmation(
+    report: AnnualReport,
+    action: str,
+    form: ActionForm,
+    note_form: CorrectionNoteForm | None = None,
+) -> dict:
     """What the confirmation page says will happen."""
     now = timezone.now()
     release = report.year.release_at
@@ -202,7 +235,7 @@ def _confirmation(report: AnnualReport, action: str, form: ActionForm) -> dict:
     else:
         then = (
             "It goes public at once"
-            + (", with the reason given when it was reopened" if correction else "")
+            + (", with the public note below" if correction else "")
             + ". After that it can only change by a correction."
         )
     return {
@@ -210,6 +243,7 @@ def _confirmation(report: AnnualReport, action: str, form: ActionForm) -> dict:
         "action": action,
         "transition": workflow.TRANSITIONS[action],
         "form": form,
+        "note_form": note_form,
         "then": then,
         "status": report.status_summary(),
     }

@@ -47,6 +47,9 @@ def admin_does(admin, site, button, comment=None):
         section = admin.locator(f"form:has(button:text-is('{button}'))")
         section.locator("textarea").fill(comment)
     admin.get_by_role("button", name=button, exact=True).click()
+    if button == "Publish" and admin.get_by_label("Public note: what changed and why").count():
+        # A correction: its public note starts as the reopen reason; subscribers not emailed.
+        admin.get_by_label("No, list it on the site and in the feed only").check()
     if button in ("Approve", "Publish"):  # asked to confirm, on a page of its own
         admin.get_by_role("button", name=f"Yes, {button.lower()} the report").click()
     expect(admin.locator(".govuk-notification-banner--success")).to_be_visible()
