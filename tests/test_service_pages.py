@@ -129,8 +129,8 @@ def test_privacy_notice_says_release_alert_addresses_are_used_for_nothing_else(c
     html = page(client, reverse("reports:privacy"))
     alerts = html[html.index('id="release-alerts"') :]
     alerts = alerts[: alerts.index("</p>")]
-    assert "we hold your email address" in alerts
-    assert "for nothing else" in alerts
+    assert "we keep your email address" in alerts
+    assert "only to send you those updates: never for anything else" in alerts
     for heading in ("Our lawful basis", "How long we keep it", "Your rights", "Complaints"):
         assert heading in html
     assert "Information Commissioner" in html
