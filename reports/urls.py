@@ -6,7 +6,16 @@ from django.views.generic import TemplateView
 
 from .converters import YearLabelConverter
 from .forms import SignInForm
-from .views import account_management, accounts, collection, manage, public, review, standard_texts
+from .views import (
+    account_management,
+    accounts,
+    collection,
+    manage,
+    public,
+    releases,
+    review,
+    standard_texts,
+)
 
 register_converter(YearLabelConverter, "year")
 
@@ -70,6 +79,25 @@ manage_patterns = [
         "collection/<year:year>/extensions/<int:id>/withdraw/",
         collection.withdraw_extension,
         name="withdraw-extension",
+    ),
+    path("releases/", releases.release_list, name="releases"),
+    path("releases/<year:year>/", releases.release, name="release"),
+    path(
+        "releases/<year:year>/pre-release/",
+        releases.pre_release_recipients,
+        name="pre-release-recipients",
+    ),
+    path("releases/<year:year>/<slug:change>/", releases.release_change, name="release-change"),
+    path("pre-release/<year:year>/", releases.pre_release_index, name="pre-release"),
+    path(
+        "pre-release/<year:year>/national/",
+        releases.pre_release_national,
+        name="pre-release-national",
+    ),
+    path(
+        "pre-release/<year:year>/<slug:area>/",
+        releases.pre_release_report,
+        name="pre-release-report",
     ),
     path("standard-text/", standard_texts.year_list, name="standard-texts"),
     path("standard-text/<year:year>/", standard_texts.edit, name="standard-text"),

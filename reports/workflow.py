@@ -28,6 +28,7 @@ from .models import (
     AnnualReport,
     PublishedFigure,
     PublishedRevision,
+    Release,
     ReportEvent,
     ReportingYear,
     ReturnPointer,
@@ -283,7 +284,8 @@ def publish_revision(
     """Freeze the report as its next published revision.
 
     The first revision goes public at the year's release time (never before it); a correction
-    goes public at once, with the reason given when the report was reopened.
+    goes public at once, with the reason given when the report was reopened. A revision
+    published while the year's release is marked as provisional figures is provisional (`[p]`).
     """
     now = timezone.now()
     number = report.revisions.count() + 1
@@ -299,9 +301,11 @@ def publish_revision(
     if number > 1:
         reopened = report.events.filter(action="reopen").order_by("-at", "-pk").first()
         reason = reopened.comment if reopened else ""
+    entry = Release.objects.filter(year=report.year_id).first()
     revision = PublishedRevision.objects.create(
         report=report,
         number=number,
+        provisional=entry is not None and entry.provisional_figures,
         published_at=at,
         reason=reason,
         published_by=user,

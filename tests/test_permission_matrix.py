@@ -35,6 +35,7 @@ SAMPLE = {
     "key": "category_1_on_31_march",
     "cell": "rso_breaches.rsos.number",
     "rule": "large",
+    "change": "cancel",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -119,6 +120,20 @@ EXPECTED = {
             "manage:account-deactivate",
             "manage:account-reactivate",
             "manage:account-invite-again",
+        )
+    },
+    # Releases: the national team's alone. An empty POST is refused with the form's errors.
+    "manage:releases": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:release": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:release-change": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
+    "manage:pre-release-recipients": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    # Pre-release reading: nobody here is a recipient, so nothing is there (as for the public).
+    **{
+        name: [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (404, 405)]
+        for name in (
+            "manage:pre-release",
+            "manage:pre-release-national",
+            "manage:pre-release-report",
         )
     },
     # Anyone holding an invitation link may use it; this one is not valid (said on the page).

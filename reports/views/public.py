@@ -8,11 +8,10 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import public_state, standard_text, statistics
+from .. import public_state, releases, standard_text, statistics
 from ..access import get_year
 from ..areas import SLUG
 from ..caching import code_version, public_cache
@@ -43,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
     revisions = _public_revisions(year, area)
-    return _render_revision(request, revisions[-1], revisions)
+    return render_revision(request, revisions[-1], revisions)
 
 
 @require_safe
@@ -54,7 +53,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         raise Http404("No such published revision.")
-    return _render_revision(request, revision, revisions)
+    return render_revision(request, revision, revisions)
 
 
 @require_safe
@@ -166,6 +165,8 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     template = year_obj.template
     context = {
         "year": year_obj,
+        "release": releases.release_of(year_obj),
+        "recipients": releases.published_recipients(year_obj),
         "summary": summary,
         "area_count": summary.area_total,
         "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
@@ -270,11 +271,9 @@ def _return_changes(years: list[ReportingYear], shown: list) -> list[dict]:
 @require_safe
 @public_cache
 def release_calendar(request: HttpRequest) -> HttpResponse:
-    """Announced release dates of the years' reports, upcoming first."""
-    now = timezone.now()
-    years = ReportingYear.objects.filter(release_at__isnull=False).order_by("-release_at")
-    upcoming = sorted((y for y in years if y.release_at > now), key=lambda y: y.release_at)
-    past = [y for y in years if y.release_at <= now]
+    """Every year's release: upcoming (provisional, confirmed, moved or cancelled), then past
+    releases with links and who had pre-release access."""
+    upcoming, past = releases.calendar()
     return render(request, "reports/release_calendar.html", {"upcoming": upcoming, "past": past})
 
 
@@ -291,9 +290,14 @@ def _public_revisions(year_label: str, area_slug: str) -> list[PublishedRevision
     return revisions
 
 
-def _render_revision(
-    request: HttpRequest, revision: PublishedRevision, revisions: list[PublishedRevision]
+def render_revision(
+    request: HttpRequest,
+    revision: PublishedRevision,
+    revisions: list[PublishedRevision],
+    watermark: str = "",
 ) -> HttpResponse:
+    """A revision as the printed report; with a pre-release `watermark` for a recipient's
+    reading before the release (`views/releases.py`), without the public download links."""
     report = revision.report
     current = revisions[-1]
     template = report.template
@@ -311,6 +315,7 @@ def _render_revision(
             lambda: template.layout(revision.cell_values(), report.year.snapshot_date)
         ),
         "code_version": code_version(),
+        "watermark": watermark,
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],
