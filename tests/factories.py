@@ -160,3 +160,18 @@ def declared_size_workbook(dimension: str = "A1:XFD1048576", year: str = "2010-1
                 data = re.sub(rb'<dimension ref="[^"]*" ?/>', declared, data)
             out.writestr(item, data)
     return target.getvalue()
+
+
+class ShiftedClock:
+    """The service's clock, moved by a test to any moment, then running on from there."""
+
+    def __init__(self) -> None:
+        self._real = timezone.now
+        self.offset = datetime.timedelta(0)
+
+    def __call__(self) -> datetime.datetime:
+        return self._real() + self.offset
+
+    def move_to(self, moment: datetime.datetime) -> None:
+        """From now on the clock reads `moment`, and runs on from it."""
+        self.offset = moment - self._real()
