@@ -38,12 +38,12 @@ class ProvisionalForm(GovukForm):
     """The month a release is expected in, announced before its date is confirmed."""
 
     month = forms.ChoiceField(
-        label="Month",
+        label="Release month",
         choices=[("", "Choose a month"), *MONTHS],
         error_messages={"required": "Choose the month of the release"},
     )
     year = forms.IntegerField(
-        label="Year",
+        label="Release year",
         min_value=2001,
         max_value=2100,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -161,6 +161,32 @@ def set_contact(
     release.provisional_figures = provisional_figures
     release.save()
     return release
+
+
+@transaction.atomic
+def set_in_back_office(
+    year: ReportingYear, at: datetime.datetime | None, by: User | AnonymousUser | None
+) -> None:
+    """A release time typed in the back office (past years' releases, loaded as history): no
+    date rules, but the calendar records it like any other change."""
+    previous = year.release_at
+    workflow.set_release_time(year, at)
+    if at == previous:
+        return
+    by = by if isinstance(by, User) else None
+    release = _locked(year) or Release(year=year)
+    reason = "Set in the back office."
+    if at is not None:
+        release.state, release.cancelled_reason = State.CONFIRMED, ""
+        release.save()
+        action = Action.MOVED if previous is not None else Action.CONFIRMED
+        _record(year, action, by, release_at=at, previous_release_at=previous, reason=reason)
+    elif previous is not None:
+        # No date any more: back to the month it was in, provisionally.
+        month = timezone.localtime(previous).date().replace(day=1)
+        release.state, release.provisional_month = State.PROVISIONAL, month
+        release.save()
+        _record(year, Action.PROVISIONAL, by, provisional_month=month, reason=reason)
 
 
 def _check_future(at: datetime.datetime) -> None:
@@ -321,8 +347,10 @@ def recipient_now(user: User, year: ReportingYear) -> PreReleaseRecipient | None
     return year.pre_release_recipients.filter(user=user).first()
 
 
-def open_access(user: User) -> list[PreReleaseRecipient]:
+def open_access(user: User | AnonymousUser) -> list[PreReleaseRecipient]:
     """The releases whose pre-release `user` may read now."""
+    if not isinstance(user, User):
+        return []
     return [
         recipient
         for recipient in PreReleaseRecipient.objects.filter(user=user).select_related("year")

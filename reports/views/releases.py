@@ -7,6 +7,7 @@ public cache never looks up, and say `Cache-Control: private, no-store` besides.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -106,7 +107,7 @@ def release_change(request: AuthenticatedHttpRequest, year: str, change: str) ->
 def _release_page(
     request: HttpRequest,
     year: ReportingYear,
-    bound: dict[str, object] | None = None,
+    bound: dict[str, forms.Form] | None = None,
 ) -> HttpResponse:
     bound = bound or {}
     entry = releases.release_of(year)
@@ -121,7 +122,7 @@ def _release_page(
         else {}
     )
     released = year.release_at is not None and year.release_at <= timezone.now()
-    forms = {
+    page_forms: dict[str, forms.Form] = {
         "provisional": bound.get("provisional") or ProvisionalForm(prefix="provisional"),
         "date": bound.get("date")
         or ReleaseDateForm(prefix="date", moving=state == State.CONFIRMED),
@@ -135,8 +136,7 @@ def _release_page(
         "released": released,
         "when": releases.describe_time(year.release_at) if year.release_at else "",
         "events": year.release_events.select_related("by").order_by("-at", "-pk"),
-        "forms": forms,
-        "error_forms": [f for f in forms.values() if f.errors],
+        "forms": page_forms,
     }
     return render(request, "manage/release.html", context)
 
@@ -149,17 +149,16 @@ def pre_release_recipients(request: AuthenticatedHttpRequest, year: str) -> Http
     _require_admin(request)
     year_obj = access.get_year(year)
     form = RecipientForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                recipient = releases.add_recipient(year_obj, by=request.user, **form.cleaned_data)
-            except (releases.RecipientRefused, accounts.AccountRefused) as refused:
-                form.add_error("email", str(refused))
-            else:
-                messages.success(
-                    request, f"{recipient.name} has pre-release access to the {year_obj} release."
-                )
-                return redirect("manage:pre-release-recipients", year=year_obj.label)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recipient = releases.add_recipient(year_obj, by=request.user, **form.cleaned_data)
+        except (releases.RecipientRefused, accounts.AccountRefused) as refused:
+            form.add_error("email", str(refused))
+        else:
+            messages.success(
+                request, f"{recipient.name} has pre-release access to the {year_obj} release."
+            )
+            return redirect("manage:pre-release-recipients", year=year_obj.label)
     window = releases.window(year_obj)
     context = {
         "year": year_obj,
