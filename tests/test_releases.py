@@ -375,3 +375,16 @@ def test_figures_republished_after_they_are_final_lose_p(client, provisional_cor
     lines = body(client.get("/reports/2015-16/kent/figures.csv")).decode().splitlines()
     shpos = next(line for line in lines if ",restrictive_orders,shpos,number," in line)
     assert shpos.endswith(",[r][b]")
+
+
+def test_a_report_with_provisional_figures_says_so(client, provisional_correction):
+    page = client.get("/reports/2015-16/kent/").content.decode()
+    assert "These figures are provisional [p]" in page
+    earlier = client.get("/reports/2015-16/kent/revisions/1/").content.decode()
+    assert "These figures are provisional" not in earlier
+
+
+def test_the_team_is_told_which_approved_reports_recipients_cannot_read_yet(admin, scheduled):
+    make_report("essex", year=scheduled, status=AnnualReport.Status.APPROVED)
+    page = admin.get(f"{CALENDAR}/pre-release/").content.decode()
+    assert "the release: 1 now. 1 approved report is not published yet" in page

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import access, accounts, releases, statistics
 from ..access import AuthenticatedHttpRequest
-from ..models import PreReleaseRecipient, PreReleaseView, ReportingYear
+from ..models import AnnualReport, PreReleaseRecipient, PreReleaseView, ReportingYear
 from ..release_forms import CancelForm, ContactForm, ProvisionalForm, RecipientForm, ReleaseDateForm
 from .public import render_revision
 
@@ -170,6 +170,8 @@ def pre_release_recipients(request: AuthenticatedHttpRequest, year: str) -> Http
         ),
         "when": releases.describe_time(year_obj.release_at) if year_obj.release_at else "",
         "opens": releases.describe_time(window[0]) if window else "",
+        "scheduled": len(releases.scheduled_revisions(year_obj)),
+        "approved": year_obj.reports.filter(status=AnnualReport.Status.APPROVED).count(),
     }
     return render(request, "manage/pre_release_recipients.html", context)
 
