@@ -275,8 +275,19 @@ def _entry(year: ReportingYear, now: datetime.datetime) -> CalendarEntry:
     )
 
 
+def release_loaded(year: ReportingYear) -> Release | None:
+    """The year's calendar entry, read with the year (`access.get_year`): no query."""
+    return getattr(year, "release", None)
+
+
 def published_recipients(year: ReportingYear) -> list[PreReleaseRecipient]:
-    """The pre-release recipients, for the public: only once the release has happened."""
+    """The pre-release recipients, for the public: only once the release has happened.
+
+    Recipients are named only for a release on the calendar, so a year without an entry
+    (most past years) costs no query.
+    """
+    if release_loaded(year) is None:
+        return []
     if year.release_at is None or year.release_at > timezone.now():
         return []
     return list(year.pre_release_recipients.all())
@@ -287,6 +298,10 @@ def published_recipients(year: ReportingYear) -> list[PreReleaseRecipient]:
 
 class RecipientRefused(Exception):
     """A recipient who cannot be added; the message says why."""
+
+
+class ReleaseNotAnnounced(RecipientRefused):
+    """Recipients are named for a release on the calendar only."""
 
 
 @transaction.atomic
@@ -302,9 +317,17 @@ def add_recipient(
 ) -> PreReleaseRecipient:
     """Give `email` pre-release access to the year's release, with a recorded justification.
 
-    An address without an account gets one, and an invitation to set its password.
+    An address without an account gets one, and an invitation to set its password. The
+    release must be on the calendar (a year released before the calendar kept its history
+    gets its entry now).
     """
     email = email.strip()
+    if not Release.objects.filter(year=year).exists():
+        if year.release_at is None:
+            raise ReleaseNotAnnounced(
+                f"Announce the {year} release before naming who has pre-release access to it."
+            )
+        Release.objects.create(year=year, state=State.CONFIRMED)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         first, _, last = name.strip().partition(" ")

@@ -388,3 +388,10 @@ def test_the_team_is_told_which_approved_reports_recipients_cannot_read_yet(admi
     make_report("essex", year=scheduled, status=AnnualReport.Status.APPROVED)
     page = admin.get(f"{CALENDAR}/pre-release/").content.decode()
     assert "the release: 1 now. 1 approved report is not published yet" in page
+
+
+def test_recipients_cannot_be_named_for_a_release_not_announced(admin):
+    make_year(2010)
+    response = name_recipient(admin)
+    assert "Announce the 2010-11 release before naming" in response.content.decode()
+    assert not PreReleaseView.objects.exists() and not Release.objects.exists()

@@ -165,7 +165,7 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     template = year_obj.template
     context = {
         "year": year_obj,
-        "release": releases.release_of(year_obj),
+        "release": releases.release_loaded(year_obj),
         "recipients": releases.published_recipients(year_obj),
         "summary": summary,
         "area_count": summary.area_total,

@@ -153,7 +153,8 @@ def pre_release_recipients(request: AuthenticatedHttpRequest, year: str) -> Http
         try:
             recipient = releases.add_recipient(year_obj, by=request.user, **form.cleaned_data)
         except (releases.RecipientRefused, accounts.AccountRefused) as refused:
-            form.add_error("email", str(refused))
+            where = None if isinstance(refused, releases.ReleaseNotAnnounced) else "email"
+            form.add_error(where, str(refused))
         else:
             messages.success(
                 request, f"{recipient.name} has pre-release access to the {year_obj} release."
