@@ -59,7 +59,7 @@ def fits_a_small_phone(browser, site, path: str, context=None) -> bool:
     return width == 320
 
 
-def test_pre_release_then_release(site, browser, page, axe, clock):
+def test_pre_release_then_release(site, browser, page, axe, clock, screenshot):
     today = timezone.localdate()
     admin = person(browser, site, "nat@justice.example.gov.uk")
     admin.get_by_role("link", name="Announce releases").click()
@@ -96,6 +96,7 @@ def test_pre_release_then_release(site, browser, page, axe, clock):
     admin.get_by_role("button", name="Move the release").click()
     expect(admin.locator(".govuk-notification-banner--success")).to_contain_text("moved")
     assert axe(admin) == []
+    screenshot(admin, "release-moved")
 
     # Who to ask.
     admin.get_by_label("Responsible statistician").fill("Sam Stats")
@@ -114,6 +115,7 @@ def test_pre_release_then_release(site, browser, page, axe, clock):
     expect(card).to_contain_text(f"Previously {first:%A} {first.day} {first:%B %Y} at 09:30.")
     expect(card).to_contain_text("Two areas are still checking figures.")
     assert axe(page) == []
+    screenshot(page, "release-calendar-moved")
     assert fits_a_small_phone(browser, site, "/releases/")
 
     # A pre-release recipient, with a justification.
@@ -151,6 +153,7 @@ def test_pre_release_then_release(site, browser, page, axe, clock):
     watermark = f"Pre-release: not for publication until {moved:%A} {moved.day} {moved:%B %Y}"
     expect(reader.locator(".app-pre-release").first).to_contain_text(f"{watermark} at 09:30")
     assert axe(reader) == []
+    screenshot(reader, "pre-release-report")
     assert fits_a_small_phone(browser, site, PRE_KENT, reader.context)
     reader.goto(f"{site}/manage/pre-release/2010-11/national/")
     expect(reader.locator(".app-pre-release").first).to_contain_text(watermark)
@@ -160,6 +163,7 @@ def test_pre_release_then_release(site, browser, page, axe, clock):
     admin.goto(f"{site}/manage/releases/2010-11/pre-release/")
     expect(admin.locator("#views ~ div table")).to_contain_text("Kent report 2010-11")
     assert axe(admin) == []
+    screenshot(admin, "pre-release-recipients-and-views")
 
     # At the release the public reads it, with who had pre-release access and who to ask.
     clock.move_to(release_at + datetime.timedelta(minutes=1))
