@@ -239,7 +239,8 @@ def calendar(
     entries = [_entry(year, now) for year in years]
     upcoming = [e for e in entries if not e.released]
     upcoming.sort(key=lambda e: _sort_time(e.year))
-    past = sorted((e for e in entries if e.released), key=lambda e: e.year.release_at, reverse=True)  # type: ignore[arg-type,return-value]
+    past = [e for e in entries if e.released]
+    past.sort(key=lambda e: _sort_time(e.year), reverse=True)
     return upcoming, past
 
 
@@ -250,7 +251,7 @@ def _sort_time(year: ReportingYear) -> datetime.datetime:
     month = release.provisional_month if release and release.provisional_month else None
     if month is not None:
         return release_time_on(month)
-    return timezone.make_aware(datetime.datetime.max - datetime.timedelta(days=1))
+    return datetime.datetime.max.replace(tzinfo=datetime.UTC)  # no date: last
 
 
 def _entry(year: ReportingYear, now: datetime.datetime) -> CalendarEntry:

@@ -395,3 +395,16 @@ def test_recipients_cannot_be_named_for_a_release_not_announced(admin):
     response = name_recipient(admin)
     assert "Announce the 2010-11 release before naming" in response.content.decode()
     assert not PreReleaseView.objects.exists() and not Release.objects.exists()
+
+
+def test_a_release_cancelled_before_any_month_is_listed_last(admin_user, client):
+    confirmed, cancelled = make_year(2010), make_year(2011)
+    releases.confirm(confirmed, in_days(30), admin_user)
+    releases.confirm(cancelled, in_days(20), admin_user)
+    releases.cancel(cancelled, "Merged into the 2010-11 release.", admin_user)
+    upcoming, _ = releases.calendar()
+    assert [(e.year.label, e.when) for e in upcoming] == [
+        ("2010-11", releases.describe_time(in_days(30))),
+        ("2011-12", "Cancelled"),
+    ]
+    assert "Merged into the 2010-11 release." in client.get("/releases/").content.decode()
