@@ -898,7 +898,10 @@ class ReleaseEvent(models.Model):
 
 
 class PreReleaseRecipient(models.Model):
-    """A person given pre-release access to a year's release, and why (published at release)."""
+    """A person given pre-release access to a year's release, and why (published at release).
+
+    Withdrawn, never deleted: the record of what they read outlives their access.
+    """
 
     year = models.ForeignKey(
         ReportingYear, on_delete=models.CASCADE, related_name="pre_release_recipients"
@@ -914,11 +917,19 @@ class PreReleaseRecipient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "user"], name="one_pre_release_per_person")
+            models.UniqueConstraint(
+                fields=["year", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_pre_release_per_person",
+            )
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
-from . import accounts, workflow
+from . import accounts, public_state, workflow
 from .models import (
     PreReleaseRecipient,
     PreReleaseView,
@@ -272,7 +272,7 @@ def _entry(year: ReportingYear, now: datetime.datetime) -> CalendarEntry:
         released=released,
         moves=moves,
         cancelled_reason=release.cancelled_reason if release and state == State.CANCELLED else "",
-        recipients=list(year.pre_release_recipients.all()) if released else [],
+        recipients=had_access(year, list(year.pre_release_recipients.all())) if released else [],
     )
 
 
@@ -291,7 +291,18 @@ def published_recipients(year: ReportingYear) -> list[PreReleaseRecipient]:
         return []
     if year.release_at is None or year.release_at > timezone.now():
         return []
-    return list(year.pre_release_recipients.all())
+    return had_access(year, list(year.pre_release_recipients.all()))
+
+
+def had_access(
+    year: ReportingYear, recipients: list[PreReleaseRecipient]
+) -> list[PreReleaseRecipient]:
+    """Those of `recipients` who had access when the window opened or later: everyone but
+    those withdrawn before it opened."""
+    if year.release_at is None:
+        return []
+    opened = year.release_at - PRE_RELEASE_WINDOW
+    return [r for r in recipients if r.withdrawn_at is None or r.withdrawn_at > opened]
 
 
 # --- Pre-release access -----------------------------------------------------------------------
@@ -340,7 +351,7 @@ def add_recipient(
             by=by,
             purpose=f"to read the {year} MAPPA statistics in the 24 hours before their release",
         )
-    elif year.pre_release_recipients.filter(user=user).exists():
+    elif year.pre_release_recipients.filter(user=user, withdrawn_at__isnull=True).exists():
         raise RecipientRefused(f"{email} already has pre-release access to the {year} release.")
     return PreReleaseRecipient.objects.create(
         year=year,
@@ -351,6 +362,19 @@ def add_recipient(
         justification=justification.strip(),
         added_by=by,
     )
+
+
+def withdraw_recipient(recipient: PreReleaseRecipient, by: User) -> bool:
+    """End a recipient's access at once; False if it had ended already. They stay listed,
+    and are published with the release if they had access in its last 24 hours."""
+    withdrawn = PreReleaseRecipient.objects.filter(
+        pk=recipient.pk, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now(), withdrawn_by=by)
+    if withdrawn:
+        recipient.refresh_from_db()
+        # update() sends no signal: what the calendar publishes may have changed.
+        public_state.bump()
+    return bool(withdrawn)
 
 
 def window(year: ReportingYear) -> tuple[datetime.datetime, datetime.datetime] | None:
@@ -368,7 +392,7 @@ def recipient_now(user: User, year: ReportingYear) -> PreReleaseRecipient | None
     now = timezone.now()
     if opens_closes is None or not opens_closes[0] <= now < opens_closes[1]:
         return None
-    return year.pre_release_recipients.filter(user=user).first()
+    return year.pre_release_recipients.filter(user=user, withdrawn_at__isnull=True).first()
 
 
 def open_access(user: User | AnonymousUser) -> list[PreReleaseRecipient]:
@@ -377,7 +401,9 @@ def open_access(user: User | AnonymousUser) -> list[PreReleaseRecipient]:
         return []
     return [
         recipient
-        for recipient in PreReleaseRecipient.objects.filter(user=user).select_related("year")
+        for recipient in PreReleaseRecipient.objects.filter(
+            user=user, withdrawn_at__isnull=True
+        ).select_related("year")
         if recipient_now(user, recipient.year) is not None
     ]
 

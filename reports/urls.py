@@ -87,6 +87,11 @@ manage_patterns = [
         releases.pre_release_recipients,
         name="pre-release-recipients",
     ),
+    path(
+        "releases/<year:year>/pre-release/<int:id>/withdraw/",
+        releases.withdraw_recipient,
+        name="withdraw-recipient",
+    ),
     path("releases/<year:year>/<slug:change>/", releases.release_change, name="release-change"),
     path("pre-release/<year:year>/", releases.pre_release_index, name="pre-release"),
     path(

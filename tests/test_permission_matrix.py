@@ -127,6 +127,8 @@ EXPECTED = {
     "manage:release": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:release-change": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
     "manage:pre-release-recipients": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    # There is no recipient 1 here.
+    "manage:withdraw-recipient": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 404)],
     # Pre-release reading: nobody here is a recipient, so nothing is there (as for the public).
     **{
         name: [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (404, 405)]

@@ -408,3 +408,34 @@ def test_a_release_cancelled_before_any_month_is_listed_last(admin_user, client)
         ("2011-12", "Cancelled"),
     ]
     assert "Merged into the 2010-11 release." in client.get("/releases/").content.decode()
+
+
+def test_a_withdrawn_recipient_loses_access_at_once_and_stays_listed(
+    admin, admin_user, scheduled, client, clock
+):
+    reader = make_user("min@justice.example.gov.uk")
+    name_recipient(admin)
+    recipient = scheduled.pre_release_recipients.get()
+    clock.move_to(scheduled.release_at - datetime.timedelta(hours=3))
+    assert signed_in(reader).get(PRE_KENT).status_code == 200
+    admin = signed_in(admin_user)
+    response = admin.post(f"{CALENDAR}/pre-release/{recipient.pk}/withdraw/")
+    assert response.status_code == 302
+    assert signed_in(reader).get(PRE_KENT).status_code == 404
+    page = admin.get(f"{CALENDAR}/pre-release/").content.decode()
+    assert "Withdrawn" in page and "Kent report 2010-11" in page
+    # They had access in the last 24 hours, so they are published with the release.
+    clock.move_to(scheduled.release_at + datetime.timedelta(minutes=1))
+    assert "Min Ister" in client.get("/releases/").content.decode()
+
+
+def test_a_recipient_withdrawn_before_the_window_is_not_published(
+    admin, admin_user, scheduled, client, clock
+):
+    name_recipient(admin)
+    recipient = scheduled.pre_release_recipients.get()
+    assert releases.withdraw_recipient(recipient, admin_user)
+    assert not releases.withdraw_recipient(recipient, admin_user)  # once only
+    clock.move_to(scheduled.release_at + datetime.timedelta(minutes=1))
+    assert "Min Ister" not in client.get("/releases/").content.decode()
+    assert "Min Ister" not in client.get("/reports/2010-11/").content.decode()

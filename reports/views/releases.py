@@ -165,7 +165,9 @@ def pre_release_recipients(request: AuthenticatedHttpRequest, year: str) -> Http
         "year": year_obj,
         "form": form,
         "window": window,
-        "recipients": PreReleaseRecipient.objects.filter(year=year_obj).select_related("user"),
+        "recipients": PreReleaseRecipient.objects.filter(year=year_obj).select_related(
+            "user", "withdrawn_by"
+        ),
         "views": PreReleaseView.objects.filter(recipient__year=year_obj).select_related(
             "recipient"
         ),
@@ -175,6 +177,22 @@ def pre_release_recipients(request: AuthenticatedHttpRequest, year: str) -> Http
         "approved": year_obj.reports.filter(status=AnnualReport.Status.APPROVED).count(),
     }
     return render(request, "manage/pre_release_recipients.html", context)
+
+
+@login_required
+@require_POST
+def withdraw_recipient(request: AuthenticatedHttpRequest, year: str, id: int) -> HttpResponse:
+    """End a recipient's pre-release access at once; they stay listed, with when."""
+    _require_admin(request)
+    year_obj = access.get_year(year)
+    recipient = PreReleaseRecipient.objects.filter(year=year_obj, pk=id).first()
+    if recipient is None:
+        raise Http404("No such recipient.")
+    if releases.withdraw_recipient(recipient, request.user):
+        messages.success(request, f"{recipient.name}’s pre-release access is withdrawn.")
+    else:
+        messages.info(request, f"{recipient.name}’s pre-release access had already been withdrawn.")
+    return redirect("manage:pre-release-recipients", year=year_obj.label)
 
 
 # --- Reading under pre-release access ---------------------------------------------------------
