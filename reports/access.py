@@ -67,9 +67,9 @@ def can_edit_area(user: User, area: Area) -> bool:
 
 
 def get_year(label: str) -> ReportingYear:
-    """The reporting year labelled `label`, or 404."""
+    """The reporting year labelled `label` (with its release, read in the same query), or 404."""
     try:
-        return ReportingYear.objects.by_label(label)
+        return ReportingYear.objects.select_related("release").by_label(label)
     except ReportingYear.DoesNotExist:
         raise Http404("No such reporting year.") from None
 

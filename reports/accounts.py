@@ -175,8 +175,19 @@ def list_of_names(areas: Iterable[Area]) -> str:
 # --- Changes, each recorded ----------------------------------------------------------------
 
 
-def invite(*, email: str, first_name: str, last_name: str, areas: Iterable[Area], by: User) -> User:
+def invite(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    areas: Iterable[Area],
+    by: User,
+    purpose: str = "",
+) -> User:
     """Create the account of a coordinator of `areas` and email them an invitation.
+
+    `purpose` says what the account is for when it is not coordinating areas (pre-release
+    access, `releases.py`), e.g. "to read the 2025-26 MAPPA statistics before their release".
 
     The account has no password until they set one from the link; the email goes once the
     account is committed. Raises AccountRefused if the address already has an account.
@@ -191,8 +202,9 @@ def invite(*, email: str, first_name: str, last_name: str, areas: Iterable[Area]
             AreaCoordinator.objects.bulk_create(
                 AreaCoordinator(user=user, area=area) for area in areas
             )
-            _record(user, by, Action.INVITED, f"To coordinate {list_of_names(areas)}.")
-            _send_invitation_on_commit(user, by, areas)
+            detail = f"{purpose[0].upper()}{purpose[1:]}." if purpose else ""
+            _record(user, by, Action.INVITED, detail or f"To coordinate {list_of_names(areas)}.")
+            _send_invitation_on_commit(user, by, areas, purpose)
     except IntegrityError:  # the same address invited at the same moment by someone else
         raise AccountRefused(ALREADY_HAS_ACCOUNT) from None
     return user
@@ -336,13 +348,18 @@ def accept_invitation(account: User, password: str) -> None:
     _record(account, account, Action.PASSWORD_SET)
 
 
-def _send_invitation_on_commit(user: User, by: User, areas: list[Area]) -> None:
+def _send_invitation_on_commit(user: User, by: User, areas: list[Area], purpose: str = "") -> None:
     expires = timezone.localtime(timezone.now() + INVITATION_AGE)
     subject = "You have been invited to MAPPA Portal"
     body = (
         f"{display_name(by)} of the national MAPPA team has invited you to MAPPA Portal, "
-        f"where you will produce the annual MAPPA report for {list_of_names(areas) or 'your area'}."
-        "\n\nSet your password with this link. It works once, until "
+        + (
+            f"{purpose}."
+            if purpose
+            else "where you will produce the annual MAPPA report for "
+            f"{list_of_names(areas) or 'your area'}."
+        )
+        + "\n\nSet your password with this link. It works once, until "
         f"{date_format(expires, 'j F Y')} at {date_format(expires, 'H:i')}:\n\n"
         f"{invitation_link(user)}\n\n"
         f"Then sign in with your email address, {user.email}, at:\n"

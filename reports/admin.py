@@ -32,7 +32,7 @@ from django.utils.html import format_html
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, drafts, workflow
+from . import access, drafts, releases, workflow
 from .admin_imports import CheckedImportMixin
 from .models import (
     RELEASE_TIME,
@@ -171,13 +171,13 @@ class ReportingYearAdmin(RefuseUnpermittedActions, admin.ModelAdmin):
     form = ReportingYearForm
 
     def save_model(self, request: HttpRequest, obj: ReportingYear, form: Any, change: bool) -> None:
-        # The release changes only through the workflow, which tells subscribers what it was.
-        obj.release_at = (
-            ReportingYear.objects.filter(pk=obj.pk).values_list("release_at", flat=True).first()
-        )
+        if change:  # the release time changes through the calendar, which records it
+            obj.release_at = ReportingYear.objects.get(pk=obj.pk).release_at
+        else:
+            obj.release_at = None
         obj.save()
         # Moving the release moves the reports already published and waiting for it.
-        workflow.set_release_time(obj, form.release_at)
+        releases.set_in_back_office(obj, form.release_at, request.user)
 
     list_display = [
         "label",

@@ -58,6 +58,7 @@ class FigureOut(Schema):
     column: str
     value: int | float | None
     status: str
+    provisional: bool
     revised: bool
     break_in_series: bool = False
 
@@ -143,6 +144,7 @@ def _figures(revisions: QuerySet[PublishedRevision]) -> list[dict]:
                 "column": column,
                 "value": number,
                 "status": "value" if number is not None else value,
+                "provisional": "[p]" in marker,
                 "revised": "[r]" in marker,
                 "break_in_series": "[b]" in marker,
             }
@@ -220,6 +222,10 @@ def national(request: HttpRequest, year: str) -> dict:
     template = year_obj.template
     summary = statistics.national_summary(year_obj)
     breaks = break_cells(template, year_obj.start_year)
+    # A sum is provisional if any area's figures in it are.
+    provisional = (
+        statistics.current_revisions().filter(report__year=year_obj, provisional=True).exists()
+    )
     figures = []
     for ref, _ in template.cells():
         value = summary.values.get(ref)
@@ -233,6 +239,7 @@ def national(request: HttpRequest, year: str) -> dict:
                 "column": ref.column,
                 "value": number,
                 "status": "value" if number is not None else value.shorthand,
+                "provisional": provisional and ref in summary.counts,
                 "revised": False,
                 "break_in_series": ref in breaks,
                 "areas": summary.counts.get(ref),

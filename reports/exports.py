@@ -2,9 +2,10 @@
 
 Only current public revisions are read (`statistics.current_revisions`). Rows are produced one
 report at a time from a database cursor, so memory does not grow with the number of rows.
-Figures are written at their cell's declared precision; the marker column carries `[r]`
-(revised since first publication) and `[b]` (a break in series: the figure's definition changed
-this year), both from the return templates and series.
+Figures are written at their cell's declared precision; the marker column carries `[p]`
+(provisional: published while the year's figures were marked provisional), `[r]` (revised since
+first publication) and `[b]` (a break in series: the figure's definition changed this year, from
+the return templates and series), together where more than one applies, in that order.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 from .imports import FIGURE_COLUMNS
-from .models import Area, PublishedFigure, PublishedRevision, ReportingYear
+from .models import Area, PublishedFigure, PublishedRevision, Release, ReportingYear
 from .returns import (
     BREAK_IN_SERIES,
+    PROVISIONAL,
     REVISED,
     SHORTHAND,
     CellRef,
@@ -48,7 +50,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: The public CSV adds a marker column to the import format: `[r]` revised, `[b]` break.
+#: The public CSV adds a marker column to the import format: `[p]` provisional, `[r]` revised,
+#: `[b]` break.
 PUBLIC_COLUMNS = (*FIGURE_COLUMNS, "marker")
 SERIES_COLUMNS = ("series", "year", "area", "value", "marker")
 CHUNK = 2000
@@ -69,7 +72,7 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
     In year, area and report order. The revisions are looked up first (one query), then their
     figures a batch of reports at a time by revision id, so PostgreSQL reads only those
     figures' index entries and memory holds one batch. A figure that differs from its report's
-    first published revision is marked `[r]`.
+    first published revision is marked `[r]`; every figure of a provisional revision `[p]`.
     """
     heads = _heads(revisions)
     first = _first_revision_values([head[1] for head in heads if head[2] > 1])
@@ -81,13 +84,15 @@ def published_rows(revisions: QuerySet[PublishedRevision]) -> Iterator[tuple]:
         )
         for revision_id, *cell in figures:
             cells[revision_id].append(cell)
-        for pk, report_id, _, start_year, template_key, area in batch:
-            yield from _report_rows(start_year, template_key, area, cells[pk], first.get(report_id))
+        for pk, report_id, _, start_year, template_key, area, provisional in batch:
+            yield from _report_rows(
+                start_year, template_key, area, cells[pk], first.get(report_id), provisional
+            )
 
 
 def _heads(revisions: QuerySet[PublishedRevision]) -> list[tuple]:
-    """(pk, report, number, start year, template, area slug) of each revision, in the
-    downloads' order: year, area name, revision."""
+    """(pk, report, number, start year, template, area slug, provisional) of each revision, in
+    the downloads' order: year, area name, revision."""
     return list(
         revisions.order_by("report__year__start_year", "report__area__name", "pk").values_list(
             "pk",
@@ -96,12 +101,18 @@ def _heads(revisions: QuerySet[PublishedRevision]) -> list[tuple]:
             "report__year__start_year",
             "report__year__return_template",
             "report__area__slug",
+            "provisional",
         )
     )
 
 
 def _report_rows(
-    start_year: int, template_key: str, area: str, rows: list[list], original: dict | None
+    start_year: int,
+    template_key: str,
+    area: str,
+    rows: list[list],
+    original: dict | None,
+    provisional: bool = False,
 ) -> Iterator[tuple]:
     year = ReportingYear(start_year=start_year).label
     template = get_template(template_key)
@@ -112,8 +123,17 @@ def _report_rows(
     for ref, status, value in cells:
         text = template.text(ref, CellValue(CellStatus(status), value))
         revised = original is not None and original.get(ref) != (status, value)
-        marker = (REVISED if revised else "") + (BREAK_IN_SERIES if ref in breaks else "")
+        marker = markers(provisional, revised, ref in breaks)
         yield (year, area, ref.table, ref.row, ref.column, text, marker)
+
+
+def markers(provisional: bool, revised: bool, breaks: bool) -> str:
+    """The markers of one figure, together in one order: `[p][r][b]`."""
+    return (
+        (PROVISIONAL if provisional else "")
+        + (REVISED if revised else "")
+        + (BREAK_IN_SERIES if breaks else "")
+    )
 
 
 def _positions(template_key: str) -> dict[CellRef, int]:
@@ -140,8 +160,9 @@ COPY (
         CASE WHEN f.status = 'value' THEN round(f.value, coalesce(c.decimals, 0))::text
              ELSE '[' || f.status || ']' END AS value,
         {marker} AS marker
-    FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[])
-        AS h(id, ord, year, area, template, first_id)
+    FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[],
+                %s::boolean[])
+        AS h(id, ord, year, area, template, first_id, provisional)
     JOIN reports_publishedfigure f ON f.revision_id = h.id
     LEFT JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::int[])
         AS c(template, tbl, rw, col, position, decimals)
@@ -151,7 +172,8 @@ COPY (
     ORDER BY h.ord, c.position
 ) TO STDOUT WITH (FORMAT csv, HEADER)
 """
-#: Only where a report was corrected (`[r]`) or a series breaks (`[b]`): most years have neither.
+#: Only where figures are provisional (`[p]`), a report was corrected (`[r]`) or a series breaks
+#: (`[b]`): most years have none.
 _MARKER_JOINS = """
     LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
         AS b(id, tbl, rw, col)
@@ -162,7 +184,8 @@ _MARKER_JOINS = """
            AND o."column" = f."column"
 """
 _MARKER = """nullif(
-    CASE WHEN h.first_id IS NOT NULL AND (o.id IS NULL OR o.status <> f.status
+    CASE WHEN h.provisional THEN '[p]' ELSE '' END
+    || CASE WHEN h.first_id IS NOT NULL AND (o.id IS NULL OR o.status <> f.status
                                           OR o.value IS DISTINCT FROM f.value)
          THEN '[r]' ELSE '' END
     || CASE WHEN b.tbl IS NULL THEN '' ELSE '[b]' END,
@@ -196,21 +219,29 @@ def copy_csv(revisions: QuerySet[PublishedRevision]) -> Iterator[bytes]:
         else ()
     )
     revision_rows = [
-        (pk, n, ReportingYear(start_year=start).label, safe_cell(area), key, first.get(report_id))
-        for n, (pk, report_id, _, start, key, area) in enumerate(heads)
+        (
+            pk,
+            n,
+            ReportingYear(start_year=start).label,
+            safe_cell(area),
+            key,
+            first.get(report_id),
+            provisional,
+        )
+        for n, (pk, report_id, _, start, key, area, provisional) in enumerate(heads)
     ]
     break_rows = [
         (pk, ref.table, ref.row, ref.column)
-        for pk, _, _, start, key, _ in heads
+        for pk, _, _, start, key, _, _ in heads
         for ref in break_cells(get_template(key), start)
     ]
-    markers = bool(first or break_rows)
-    params = [*_arrays(revision_rows, 6), *_cell_arrays()]
-    if markers:
+    marked = bool(first or break_rows or any(head[6] for head in heads))
+    params = [*_arrays(revision_rows, 7), *_cell_arrays()]
+    if marked:
         params += [*_arrays(break_rows, 4), list(first.values())]
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(_copy_sql(markers), params) as copy,
+        cursor.cursor.copy(_copy_sql(marked), params) as copy,
     ):
         for chunk in copy:
             yield bytes(chunk)
@@ -269,7 +300,7 @@ def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:
     """A JSON array of figure objects, a piece at a time.
 
     `value` is the number at the cell's declared precision, or null with the GSS code in
-    `status`; `revised` and `break_in_series` carry the markers.
+    `status`; `provisional`, `revised` and `break_in_series` carry the markers.
     """
     yield "["
     for n, (year, area, table, row, column, value, marker) in enumerate(rows):
@@ -282,6 +313,7 @@ def json_chunks(rows: Iterable[tuple]) -> Iterator[str]:
             "column": column,
             "value": number,
             "status": "value" if number is not None else value,
+            "provisional": PROVISIONAL in marker,
             "revised": REVISED in marker,
             "break_in_series": BREAK_IN_SERIES in marker,
         }
@@ -334,6 +366,7 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
     def title(sheet: WriteOnlyWorksheet, text: str) -> None:
         _append(sheet, [text], title_font)
 
+    release = Release.objects.filter(year=year).first()
     cover = book.create_sheet("Cover_sheet")
     title(cover, f"MAPPA annual reports: statistics for England and Wales, {year}")
     for line in [
@@ -347,6 +380,10 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
         "The Notes worksheet explains the codes used in the tables.",
     ]:
         _append(cover, [line])
+    if release is not None and release.statistician:
+        _append(cover, ["Who to ask"], bold)
+        _append(cover, [f"Responsible statistician: {release.statistician}"])
+        _append(cover, [f"Contact: {release.contact_email}"])
 
     contents = book.create_sheet("Contents")
     title(contents, "Contents")
@@ -363,6 +400,11 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
         ("[z]", "Not applicable: the cell cannot have a figure (shown as - in reports)."),
         ("[x]", "Not available."),
         ("[c]", "Withheld (confidential)."),
+        (
+            "[p]",
+            "Provisional: published before the figures' final check; a later revision "
+            "replaces them (in the Markers column).",
+        ),
         ("[r]", "Revised since first publication (in the Markers column)."),
         (
             "[b]",
@@ -402,6 +444,8 @@ def year_workbook(year: ReportingYear, as_of: datetime.datetime) -> IO[bytes]:
                             markers.append(f"{REVISED} {column.short_label}")
                         if ref in breaks:
                             markers.append(f"{BREAK_IN_SERIES} {column.short_label}")
+                    if revision.provisional:
+                        markers.insert(0, PROVISIONAL)
                     texts = [area.name, area.get_nation_display(), label]
                     _append(sheet, [*texts, *cells, "; ".join(markers)])
     book.properties.creator = "MAPPA Portal"

@@ -715,12 +715,13 @@ class ReturnPointer(models.Model):
 
 
 class PublishedRevisionQuerySet(models.QuerySet):
-    def public(self) -> PublishedRevisionQuerySet:
+    def public(self, at: datetime.datetime | None = None) -> PublishedRevisionQuerySet:
         """Revisions whose time has come: the only thing public pages read.
 
-        Never before the year's announced release time, whatever the revision says.
+        Never before the year's announced release time, whatever the revision says. `at`
+        asks what will be public then (pre-release reads the release time's view).
         """
-        now = timezone.now()
+        now = at or timezone.now()
         return self.filter(published_at__lte=now).filter(
             Q(report__year__release_at__isnull=True) | Q(report__year__release_at__lte=now)
         )
@@ -762,6 +763,9 @@ class PublishedRevision(models.Model):
     source_note = models.TextField(blank=True)
     #: [{"section", "name", "job_title", "organisation"}] in order.
     signatories = models.JSONField(default=list)
+    #: Published while the year's release was marked as provisional figures: its figures are
+    #: `[p]` until a later revision, published after the figures are marked final.
+    provisional = models.BooleanField(default=False)
 
     objects = PublishedRevisionQuerySet.as_manager()
 
@@ -977,3 +981,131 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert} to subscription {self.subscription_id}"
+
+
+class Release(models.Model):
+    """A year's entry on the release calendar: provisional (a month), confirmed, or cancelled.
+
+    The confirmed time itself is `ReportingYear.release_at`, the one field the rest of the code
+    reads; `releases.py` changes both together, recording each change as a `ReleaseEvent`.
+    """
+
+    class State(models.TextChoices):
+        PROVISIONAL = "provisional", "Provisional"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    year = models.OneToOneField(ReportingYear, on_delete=models.CASCADE, related_name="release")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROVISIONAL)
+    #: The first day of the month announced while the release is provisional.
+    provisional_month = models.DateField(null=True, blank=True)
+    cancelled_reason = models.TextField(blank=True)
+    statistician = models.CharField(
+        "responsible statistician", max_length=200, blank=True, help_text="Named on the release."
+    )
+    contact_email = models.EmailField("contact email address", blank=True)
+    #: Figures published while this is set are provisional (`[p]`) until a later revision.
+    provisional_figures = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-year__start_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="provisional") | Q(provisional_month__isnull=False),
+                name="provisional_release_has_a_month",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | ~Q(cancelled_reason=""),
+                name="cancelled_release_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} release ({self.get_state_display().lower()})"
+
+
+class ReleaseEvent(models.Model):
+    """One change to a year's release on the calendar: who, when, what it became and why.
+
+    Kept for ever, so the calendar can show a moved release's previous date and reason, and
+    other modules (amendment notices, subscriptions) can read what changed.
+    """
+
+    class Action(models.TextChoices):
+        PROVISIONAL = "provisional", "Announced provisionally"
+        CONFIRMED = "confirmed", "Confirmed"
+        MOVED = "moved", "Moved"
+        CANCELLED = "cancelled", "Cancelled"
+
+    year = models.ForeignKey(ReportingYear, on_delete=models.CASCADE, related_name="release_events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    #: The release time after the change (confirmed or moved), and before it (moved).
+    release_at = models.DateTimeField(null=True, blank=True)
+    previous_release_at = models.DateTimeField(null=True, blank=True)
+    provisional_month = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PreReleaseRecipient(models.Model):
+    """A person given pre-release access to a year's release, and why (published at release).
+
+    Withdrawn, never deleted: the record of what they read outlives their access.
+    """
+
+    year = models.ForeignKey(
+        ReportingYear, on_delete=models.CASCADE, related_name="pre_release_recipients"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pre_release_access"
+    )
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200)
+    justification = models.TextField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_pre_release_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.role}, {self.organisation} ({self.year})"
+
+
+class PreReleaseView(models.Model):
+    """One page read under pre-release access: who, what and when."""
+
+    recipient = models.ForeignKey(
+        PreReleaseRecipient, on_delete=models.PROTECT, related_name="views"
+    )
+    what = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient.name} read {self.what} at {self.at:%Y-%m-%d %H:%M}"

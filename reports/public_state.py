@@ -3,8 +3,8 @@
 Public pages and downloads are cached under the current generation's token (`caching.py`).
 Every change that alters what the public sees bumps it inside the change's own transaction
 (signals below: a publication or correction, a release time moved, an alert in the feed, an
-area renamed, a standard text, a deploy's `migrate`), so the new token becomes visible exactly
-when the new data does.
+area renamed, a standard text, a change to the release calendar or its pre-release list, a
+deploy's `migrate`), so the new token becomes visible exactly when the new data does.
 A release time passing is a bump too: the generation records the next scheduled moment, and
 the first request after it bumps (once, whichever worker gets there first).
 
@@ -212,14 +212,29 @@ def connect(app: AppConfig) -> None:
     from .models import (
         Alert,
         Area,
+        PreReleaseRecipient,
         PublishedFigure,
         PublishedRevision,
+        Release,
+        ReleaseEvent,
         ReportingYear,
         StandardText,
     )
 
-    # Alert: the releases feed lists them.
-    for model in (Area, ReportingYear, PublishedRevision, PublishedFigure, StandardText, Alert):
+    # The releases feed lists alerts; the calendar shows releases and their history, and lists
+    # pre-release recipients.
+    public_models = (
+        Area,
+        ReportingYear,
+        PublishedRevision,
+        PublishedFigure,
+        StandardText,
+        Alert,
+        Release,
+        ReleaseEvent,
+        PreReleaseRecipient,
+    )
+    for model in public_models:
         post_save.connect(_changed, sender=model, dispatch_uid=f"public-state-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"public-del-{model.__name__}")
     post_migrate.connect(_migrated, sender=app, dispatch_uid="public-state-migrate")

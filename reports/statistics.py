@@ -8,6 +8,7 @@ column. Queries are a fixed number per page, whatever the number of areas and ye
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,14 +43,17 @@ def current_revisions() -> QuerySet[PublishedRevision]:
     return public.filter(~Exists(later))
 
 
-def current_figures(**revision_filters: object) -> QuerySet[PublishedFigure]:
-    """The figures of the current public revisions matching `revision_filters`.
+def current_figures(
+    at: datetime.datetime | None = None, **revision_filters: object
+) -> QuerySet[PublishedFigure]:
+    """The figures of the current public revisions matching `revision_filters` (as they will
+    be `at` a later time, for pre-release).
 
     Written as conditions on the figure's own revision (rather than "revision in a subquery")
     so that PostgreSQL starts from the year or area asked for and reads only their figures.
     """
-    now = timezone.now()
-    public = PublishedRevision.objects.public()
+    now = at or timezone.now()
+    public = PublishedRevision.objects.public(now)
     later = public.filter(
         report=OuterRef("revision__report"), number__gt=OuterRef("revision__number")
     )
@@ -106,17 +110,18 @@ class _Published:
     area: Area
 
 
-def national_summary(year: ReportingYear) -> NationalSummary:
+def national_summary(year: ReportingYear, at: datetime.datetime | None = None) -> NationalSummary:
     """Each cell of the year's return summed over the areas that gave a figure for it.
 
     Areas whose cell is not available or withheld are left out of that cell's sum, and the
     summary says how many areas each sum covers. A cell no area gave is `[x]`. The rate per
     100,000 is summed offenders over summed population of the areas that gave both. One query:
     every figure of the year's current revisions, with its area, and the number of areas.
+    `at` sums what will be public then instead (pre-release reads the release time's view).
     """
     template = year.template
     rows = (
-        current_figures(report__year=year)
+        current_figures(at, report__year=year)
         .annotate(area_total=Subquery(Area.objects.annotate(n=Window(Count("pk"))).values("n")[:1]))
         .values_list(
             "revision_id",

@@ -28,6 +28,7 @@ from .models import (
     AnnualReport,
     PublishedFigure,
     PublishedRevision,
+    Release,
     ReportEvent,
     ReportingYear,
     ReturnPointer,
@@ -297,7 +298,8 @@ def publish_revision(
 
     The first revision goes public at the year's release time (never before it); a correction
     goes public at once, with its public `note` saying what changed and why (by default the
-    reason given when the report was reopened; refused if blank).
+    reason given when the report was reopened; refused if blank). A revision published while
+    the year's release is marked as provisional figures is provisional (`[p]`).
     """
     now = timezone.now()
     number = report.revisions.count() + 1
@@ -317,9 +319,11 @@ def publish_revision(
         reason = note.strip()
         if not reason:
             raise TransitionRefused(CORRECTION_NOTE_MISSING)
+    entry = Release.objects.filter(year=report.year_id).first()
     revision = PublishedRevision.objects.create(
         report=report,
         number=number,
+        provisional=entry is not None and entry.provisional_figures,
         published_at=at,
         reason=reason,
         published_by=user,

@@ -192,3 +192,18 @@ def make_subscription(
     return Subscription.objects.create(
         email=email, year=year, area=area, confirmed_at=timezone.now() if confirmed else None
     )
+
+
+class ShiftedClock:
+    """The service's clock, moved by a test to any moment, then running on from there."""
+
+    def __init__(self) -> None:
+        self._real = timezone.now
+        self.offset = datetime.timedelta(0)
+
+    def __call__(self) -> datetime.datetime:
+        return self._real() + self.offset
+
+    def move_to(self, moment: datetime.datetime) -> None:
+        """From now on the clock reads `moment`, and runs on from it."""
+        self.offset = moment - self._real()

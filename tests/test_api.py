@@ -41,6 +41,7 @@ def test_report_figures(client, demo):
         "column": "category_1",
         "value": 1185,
         "status": "value",
+        "provisional": False,
         "revised": False,
         "break_in_series": False,
     }

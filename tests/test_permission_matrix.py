@@ -36,6 +36,7 @@ SAMPLE = {
     "cell": "rso_breaches.rsos.number",
     "rule": "large",
     "stamp": "20110401T093000Z",
+    "change": "cancel",
 }
 SIGN_IN = 302
 #: (GET, POST) outcome for [anonymous, other area's coordinator, area's coordinator, admin].
@@ -142,6 +143,22 @@ EXPECTED = {
             "manage:account-deactivate",
             "manage:account-reactivate",
             "manage:account-invite-again",
+        )
+    },
+    # Releases: the national team's alone. An empty POST is refused with the form's errors.
+    "manage:releases": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:release": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
+    "manage:release-change": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
+    "manage:pre-release-recipients": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
+    # There is no recipient 1 here.
+    "manage:withdraw-recipient": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 404)],
+    # Pre-release reading: nobody here is a recipient, so nothing is there (as for the public).
+    **{
+        name: [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (404, 405)]
+        for name in (
+            "manage:pre-release",
+            "manage:pre-release-national",
+            "manage:pre-release-report",
         )
     },
     # Anyone holding an invitation link may use it; this one is not valid (said on the page).

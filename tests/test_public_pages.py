@@ -236,3 +236,9 @@ def test_report_page_query_count_does_not_grow_with_data(client, db, settings):
             make_report(slug, year=year)
     # The revisions, the standard text, the figures, and the public state checked after.
     assert queries_for_report_page() == few <= 4
+
+
+def test_template_comments_never_reach_the_page(client, demo):
+    """Django's {# #} is one line only: a longer note must be a {% comment %} block."""
+    page = client.get("/reports/2010-11/kent/").content.decode()
+    assert "{#" not in page and "#}" not in page

@@ -169,6 +169,7 @@ def test_json_downloads_carry_numbers_and_codes(client, demo):
         "column": "category_1",
         "value": 1185,
         "status": "value",
+        "provisional": False,
         "revised": False,
         "break_in_series": False,
     }

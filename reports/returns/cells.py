@@ -34,6 +34,8 @@ SHORTHAND = {
 #: Markers beside a figure in downloads and tables (GSS shorthand).
 REVISED = "[r]"
 BREAK_IN_SERIES = "[b]"
+#: Published while the year's figures were marked provisional (`releases.set_contact`).
+PROVISIONAL = "[p]"
 
 
 @dataclass(frozen=True)

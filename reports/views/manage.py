@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import access, change_checks, drafts, sections, windows, workflow
+from .. import access, change_checks, drafts, releases, sections, windows, workflow
 from ..access import AuthenticatedHttpRequest
 from ..forms import (
     AcknowledgementForm,
@@ -73,6 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "open_years": [(year, windows.describe(year)) for year in open_years],
         "tracked_years": tracked_years,
         "is_admin": is_admin,
+        "pre_release": releases.open_access(request.user),
     }
     if is_admin:
         context.update(_national_table(request, tracked_years))

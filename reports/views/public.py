@@ -10,12 +10,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from .. import editions, printing, public_state, standard_text, statistics
+from .. import editions, printing, public_state, releases, standard_text, statistics
 from ..access import get_year
 from ..api import api
 from ..areas import SLUG
@@ -47,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, year: str, area: str) -> HttpResponse:
     """The current published revision of a report, section by section as the printed report."""
     revisions = _public_revisions(year, area)
-    return _render_revision(request, revisions[-1], revisions, at_revision=False)
+    return render_revision(request, revisions[-1], revisions, at_revision=False)
 
 
 @require_safe
@@ -58,7 +57,7 @@ def revision_detail(request: HttpRequest, year: str, area: str, number: int) -> 
     revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         raise Http404("No such published revision.")
-    return _render_revision(request, revision, revisions, at_revision=True)
+    return render_revision(request, revision, revisions, at_revision=True)
 
 
 @require_safe
@@ -238,8 +237,10 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
     template = year_obj.template
     notes = summary.notes()
     tables = template.layout(summary.values, year_obj.snapshot_date, notes)
-    context = {
+    context: dict[str, Any] = {
         "year": year_obj,
+        "release": releases.release_loaded(year_obj),
+        "recipients": releases.published_recipients(year_obj),
         "summary": summary,
         "area_count": summary.area_total,
         "tables": tables,
@@ -384,11 +385,9 @@ def _return_changes(years: list[ReportingYear], shown: list) -> list[dict]:
 @require_safe
 @public_cache
 def release_calendar(request: HttpRequest) -> HttpResponse:
-    """Announced release dates of the years' reports, upcoming first."""
-    now = timezone.now()
-    years = ReportingYear.objects.filter(release_at__isnull=False).order_by("-release_at")
-    upcoming = sorted((y for y in years if y.release_at > now), key=lambda y: y.release_at)
-    past = [y for y in years if y.release_at <= now]
+    """Every year's release: upcoming (provisional, confirmed, moved or cancelled), then past
+    releases with links and who had pre-release access."""
+    upcoming, past = releases.calendar()
     return render(request, "reports/release_calendar.html", {"upcoming": upcoming, "past": past})
 
 
@@ -405,13 +404,16 @@ def _public_revisions(year_label: str, area_slug: str) -> list[PublishedRevision
     return revisions
 
 
-def _render_revision(
+def render_revision(
     request: HttpRequest,
     revision: PublishedRevision,
     revisions: list[PublishedRevision],
-    at_revision: bool,
+    at_revision: bool = False,
+    watermark: str = "",
 ) -> HttpResponse:
-    context = _revision_context(revision, revisions, at_revision=at_revision)
+    """A revision as the printed report; with a pre-release `watermark` for a recipient's
+    reading before the release (`views/releases.py`), without the public download links."""
+    context = _revision_context(revision, revisions, at_revision=at_revision, watermark=watermark)
     return render(request, "reports/report_detail.html", context)
 
 
@@ -421,6 +423,7 @@ def _revision_context(
     *,
     at_revision: bool = False,
     pdf: bool = False,
+    watermark: str = "",
 ) -> dict[str, Any]:
     report = revision.report
     current = revisions[-1]
@@ -442,6 +445,7 @@ def _revision_context(
         ),
         "code_version": code_version(),
         "pdf": pdf,
+        "watermark": watermark,
         "foreword_signatories": [
             s for s in revision.signatories if s["section"] == Signatory.Section.FOREWORD
         ],
