@@ -341,7 +341,7 @@ def provisional_correction(admin_user):
     figures = report.cell_values()
     figures[SHPOS] = CellValue.of(figures[SHPOS].value + 1)
     replace_figures(report, figures)
-    workflow.publish_revision(report, None)
+    workflow.publish_revision(report, None, note="SHPOs recounted.")
     return report
 
 
@@ -371,7 +371,7 @@ def test_figures_republished_after_they_are_final_lose_p(client, provisional_cor
     release = Release.objects.get()
     release.provisional_figures = False
     release.save()
-    workflow.publish_revision(provisional_correction, None)
+    workflow.publish_revision(provisional_correction, None, note="The figures are final.")
     lines = body(client.get("/reports/2015-16/kent/figures.csv")).decode().splitlines()
     shpos = next(line for line in lines if ",restrictive_orders,shpos,number," in line)
     assert shpos.endswith(",[r][b]")
