@@ -162,9 +162,12 @@ def subscribers(alert: Alert) -> QuerySet[Subscription]:
         to = Q(year=alert.year_id) | Q(area=alert.area_id)
     else:
         to = Q(year=alert.year_id)
+    # One email per address: someone subscribed to both a year and an area is told once.
+    told = Notification.objects.filter(alert=alert).values("subscription__email")
     return (
         Subscription.objects.filter(to, confirmed_at__lte=alert.recorded_at)
         .exclude(notifications__alert=alert)
+        .exclude(email__in=told)
         .order_by("pk")
     )
 
@@ -175,7 +178,11 @@ def deliver(alert_pk: int) -> int:
     if alert is None or not alert.email_subscribers:
         return 0
     sent = 0
+    seen: set[str] = set()
     for subscription in subscribers(alert):
+        if subscription.email.lower() in seen:
+            continue
+        seen.add(subscription.email.lower())
         try:
             with transaction.atomic():
                 Notification.objects.create(subscription=subscription, alert=alert)

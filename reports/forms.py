@@ -263,6 +263,9 @@ def _lines(text: str) -> str:
 class BaseSignatoryFormSet(forms.BaseFormSet):
     """Signatories in order; blank extra rows are ignored, `DELETE` removes one."""
 
+    #: The error summary links the formset's own errors (too many signatories) to the list.
+    error_anchor = "signatories"
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         form.fields["ORDER"] = forms.IntegerField(

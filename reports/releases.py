@@ -164,6 +164,11 @@ def set_contact(
     release.contact_email = email.strip()
     release.provisional_figures = provisional_figures
     release.save()
+    # Reports waiting for the release go out as the figures are marked when it comes.
+    public = PublishedRevision.objects.public().filter(report__year=year)
+    PublishedRevision.objects.filter(report__year=year).exclude(pk__in=public.values("pk")).update(
+        provisional=provisional_figures
+    )
     return release
 
 
@@ -306,7 +311,12 @@ def had_access(
     if year.release_at is None:
         return []
     opened = year.release_at - PRE_RELEASE_WINDOW
-    return [r for r in recipients if r.withdrawn_at is None or r.withdrawn_at > opened]
+    # Named before the release and not withdrawn before the window opened.
+    return [
+        r
+        for r in recipients
+        if r.added_at < year.release_at and (r.withdrawn_at is None or r.withdrawn_at > opened)
+    ]
 
 
 # --- Pre-release access -----------------------------------------------------------------------
@@ -338,6 +348,10 @@ def add_recipient(
     gets its entry now).
     """
     email = email.strip()
+    if year.release_at is not None and year.release_at <= timezone.now():
+        raise RecipientRefused(
+            f"The {year} release has happened: pre-release access can no longer be given."
+        )
     if not Release.objects.filter(year=year).exists():
         if year.release_at is None:
             raise ReleaseNotAnnounced(

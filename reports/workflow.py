@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from . import access, alerts, change_checks, notifications, sections, subscriptions, windows
@@ -287,6 +287,12 @@ def submit(report: AnnualReport, user: User, version: int) -> None:
     perform(report, "submit", user, version)
 
 
+def is_correction(report: AnnualReport) -> bool:
+    """Whether publishing `report` now would correct a public report (rather than publish it
+    for the first time, or replace a revision still waiting for the release)."""
+    return PublishedRevision.objects.public().filter(report=report).exists()
+
+
 def publish_revision(
     report: AnnualReport,
     user: User | None,
@@ -302,6 +308,10 @@ def publish_revision(
     the year's release is marked as provisional figures is provisional (`[p]`).
     """
     now = timezone.now()
+    # A revision still waiting for the release was never public: a fix before the release
+    # replaces it (no correction, no note, no [r]), so nothing unreleased ever goes public.
+    public = PublishedRevision.objects.public().filter(report=report)
+    report.revisions.exclude(pk__in=public.values("pk")).delete()
     number = report.revisions.count() + 1
     release = report.year.release_at
     if at is None:
@@ -380,9 +390,14 @@ def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
     together at the announced time without anyone pressing a button.
     """
     now = now or timezone.now()
-    due = AnnualReport.objects.filter(
-        status=Status.APPROVED, year__release_at__lte=now
-    ).select_related("year", "area")
+    # First publications only: a correction is published by the national team, who write its
+    # public note and choose whether subscribers are told.
+    public = PublishedRevision.objects.public().filter(report=OuterRef("pk"))
+    due = (
+        AnnualReport.objects.filter(status=Status.APPROVED, year__release_at__lte=now)
+        .exclude(Exists(public))
+        .select_related("year", "area")
+    )
     released = []
     for report in due:
         try:

@@ -158,3 +158,55 @@ def test_the_years_files_as_at_each_publication_and_correction_stay_available(
     assert json_first.status_code == 200
     assert client.get("/reports/2011-12/editions/20990101T000000Z/figures.csv").status_code == 404
     assert client.get("/reports/2011-12/editions/nonsense/figures.json").status_code == 404
+
+
+@pytest.fixture
+def fixed_before_release(national_admin):
+    """Kent 2011-12 scheduled for a release 10 days away, then reopened, fixed and approved."""
+    release_at = timezone.now() + datetime.timedelta(days=10)
+    year = open_year(2011, release_at=release_at)
+    report = make_report("kent", year=year, published_at=release_at)
+    return reopen_and_approve(report, national_admin, "INTERNAL: mistyped, see ticket 123.")
+
+
+def test_a_report_fixed_before_its_release_replaces_its_waiting_revision(
+    national_admin, fixed_before_release
+):
+    fixed = fixed_before_release.cell_values()
+    workflow.perform(fixed_before_release, "publish", national_admin, fixed_before_release.version)
+    [revision] = PublishedRevision.objects.filter(report=fixed_before_release)
+    assert (revision.number, revision.reason) == (1, "")
+    assert revision.cell_values() == fixed
+    assert revision.published_at == fixed_before_release.year.release_at
+
+
+def test_publishing_a_report_fixed_before_its_release_asks_for_no_note(
+    national, fixed_before_release
+):
+    page = national.post(
+        PUBLISH, {"publish-version": fixed_before_release.version}
+    ).content.decode()
+    assert "Public note" not in page
+    assert "scheduled for release" in page
+
+
+def test_the_release_timer_never_publishes_a_correction(corrected):
+    workflow.release_due()
+    corrected.refresh_from_db()
+    assert corrected.status == Status.APPROVED
+    assert corrected.revisions.count() == 1
+
+
+def test_the_release_timer_publishes_a_fix_made_before_the_release_in_place_of_the_old(
+    fixed_before_release,
+):
+    fixed = fixed_before_release.cell_values()
+    # The release time comes (the waiting revision's own time is still the old release's).
+    type(fixed_before_release.year).objects.filter(pk=fixed_before_release.year_id).update(
+        release_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    workflow.release_due()
+    [revision] = PublishedRevision.objects.filter(report=fixed_before_release)
+    assert (revision.number, revision.reason) == (1, "")
+    assert revision.cell_values() == fixed
+    assert PublishedRevision.objects.public().filter(pk=revision.pk).exists()

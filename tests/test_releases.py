@@ -439,3 +439,24 @@ def test_a_recipient_withdrawn_before_the_window_is_not_published(
     clock.move_to(scheduled.release_at + datetime.timedelta(minutes=1))
     assert "Min Ister" not in client.get("/releases/").content.decode()
     assert "Min Ister" not in client.get("/reports/2010-11/").content.decode()
+
+
+def test_no_one_is_named_for_pre_release_once_the_release_has_happened(
+    admin_user, scheduled, client, clock
+):
+    clock.move_to(scheduled.release_at + datetime.timedelta(hours=1))
+    response = name_recipient(signed_in(admin_user))
+    assert "release has happened: pre-release access can no longer be given" in (
+        response.content.decode()
+    )
+    assert not scheduled.pre_release_recipients.exists()
+    assert "Min Ister" not in client.get("/releases/").content.decode()
+
+
+def test_unticking_provisional_before_the_release_makes_the_waiting_report_final(
+    admin_user, scheduled
+):
+    releases.set_contact(scheduled, "Stat Istician", "stats@justice.gov.uk", True, admin_user)
+    assert PublishedRevision.objects.get().provisional is True
+    releases.set_contact(scheduled, "Stat Istician", "stats@justice.gov.uk", False, admin_user)
+    assert PublishedRevision.objects.get().provisional is False

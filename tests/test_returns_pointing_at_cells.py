@@ -1,6 +1,7 @@
 """Returns that point at cells and sections, and corrections that reopen only some sections."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -268,3 +269,23 @@ def test_a_return_in_a_correction_cannot_point_at_a_locked_section(corrected, na
         )  # fmt: skip
     corrected.refresh_from_db()
     assert corrected.status == Status.SUBMITTED
+
+
+def test_a_tampered_pointer_list_is_refused_with_a_summary_linking_to_the_page(national):
+    report = submitted_report()
+    response = national.post(
+        f"{REPORT}/actions/return/",
+        {
+            "return-version": report.version,
+            "return-comment": "Please look again.",
+            "pointers-TOTAL_FORMS": "abc",
+            "pointers-INITIAL_FORMS": "0",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    summary = html[html.index("govuk-error-summary__list") :]
+    targets = re.findall(r'href="#([^"]+)"', summary[: summary.index("</ul>")])
+    assert targets and all(f'id="{target}"' in html for target in targets)
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED

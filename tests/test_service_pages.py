@@ -288,7 +288,10 @@ def test_the_api_answers_a_browser_with_a_page_about_it(client):
 @pytest.mark.parametrize("accept", ["application/json", "*/*", None, "text/html;q=0"])
 def test_api_clients_still_get_404_at_the_api_root(client, accept):
     headers = {"HTTP_ACCEPT": accept} if accept else {}
-    assert client.get("/api/v1/", **headers).status_code == 404
+    response = client.get("/api/v1/", **headers)
+    assert response.status_code == 404
+    # A shared cache must not give this answer to a browser, nor the guide to a program.
+    assert "Accept" in response["Vary"]
 
 
 @pytest.mark.django_db

@@ -117,6 +117,22 @@ def test_a_correction_the_approver_chose_not_to_tell_is_not_emailed(national, na
     assert mail.outbox == []
 
 
+def test_an_address_subscribed_to_the_year_and_the_area_is_told_of_a_correction_once(
+    national, national_admin
+):
+    year = released_year()
+    make_subscription("reader@example.com", year=year)
+    make_subscription("reader@example.com", area=get_area("kent"))
+    workflow.release_due()
+    mail.outbox.clear()
+    correct(national, national_admin)
+    workflow.release_due()
+    assert [m.subject for m in mail.outbox if "Corrected" in m.subject] == [
+        mail.outbox[0].subject
+    ]
+    assert len(mail.outbox) == 1
+
+
 def test_subscribers_are_told_when_a_release_is_confirmed_and_moved():
     year = open_year(2011)
     make_subscription("reader@example.com", year=year)

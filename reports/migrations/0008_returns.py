@@ -4,6 +4,49 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def point_open_returns_at_their_cells(apps, schema_editor):
+    """A report returned before pointers existed keeps its cells to look at: its latest
+    return's cells become pointers, each holding what the cell held when returned."""
+    from decimal import Decimal
+
+    from reports.returns import CellRef, CellStatus, CellValue, get_template, template_for_year
+
+    AnnualReport = apps.get_model("reports", "AnnualReport")
+    ReturnPointer = apps.get_model("reports", "ReturnPointer")
+    for report in AnnualReport.objects.filter(status="returned").select_related("year"):
+        event = report.events.filter(action__in=["return", "reopen"]).order_by("-at", "-pk").first()
+        if event is None or event.action != "return" or not event.cells:
+            continue
+        year = report.year
+        template = (
+            get_template(year.return_template)
+            if year.return_template
+            else template_for_year(year.start_year)
+        )
+        figures = {
+            (f.table, f.row, f.column): CellValue(
+                CellStatus(f.status), None if f.value is None else Decimal(f.value)
+            )
+            for f in report.figures.all()
+        }
+        for text in event.cells:
+            try:
+                ref = CellRef.parse(text)
+            except ValueError:
+                continue
+            if not template.has_cell(ref):
+                continue
+            value = figures.get((ref.table, ref.row, ref.column))
+            ReturnPointer.objects.create(
+                event=event,
+                report=report,
+                section=ref.table,
+                cell=str(ref),
+                comment=event.comment,
+                was="" if value is None else template.text(ref, value),
+            )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reports", "0007_accounts"),
@@ -65,4 +108,5 @@ class Migration(migrations.Migration):
                 "ordering": ["event", "pk"],
             },
         ),
+        migrations.RunPython(point_open_returns_at_their_cells, migrations.RunPython.noop),
     ]

@@ -17,8 +17,13 @@ def error_items(
         if not isinstance(item, forms.BaseForm | forms.BaseFormSet):  # ModelForms too
             continue  # a template variable that is not set
         if isinstance(item, forms.BaseFormSet):
+            # A formset's own errors point at its `error_anchor`, else its first input.
+            anchor = getattr(item, "error_anchor", "")
+            if not anchor:
+                fields = [f for form in item.forms for f in form.visible_fields()]
+                anchor = fields[0].id_for_label if fields else "main-content"
             for message in item.non_form_errors():
-                items.append(("#signatories", str(message)))
+                items.append((f"#{anchor}", str(message)))
             for form in item.forms:
                 items += _form_errors(form)
         else:

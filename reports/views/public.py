@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from .. import editions, printing, public_state, releases, standard_text, statistics
 from ..access import get_year
@@ -172,7 +173,10 @@ def api_guide(request: HttpRequest) -> HttpResponse:
     """/api/v1/ for a person in a browser: what the API offers, with examples. Programs (not
     asking for HTML) get what they always have here: 404, the endpoints being below it."""
     if not asks_for_html(request):
-        raise Http404("The API's endpoints are below /api/v1/: see /api/v1/openapi.json.")
+        missing = Http404("The API's endpoints are below /api/v1/: see /api/v1/openapi.json.")
+        response = page_not_found(request, missing)
+        patch_vary_headers(response, ["Accept"])  # a shared cache must not give it to browsers
+        return response
     schema = api.get_openapi_schema()
     endpoints = [
         {

@@ -83,6 +83,7 @@ def _review_context(
         "status": report.status_summary(),
         "state": workflow.readiness(report),
         "actions": [(t, action_forms[t.action]) for t in actions],
+        "is_correction": workflow.is_correction(report),
         "confirmed": CONFIRMED,
         "pointer_formset": pointer_formset or _pointer_formset(report),
         "changes": changes_between_submissions(report),
@@ -125,7 +126,7 @@ def act(request: AuthenticatedHttpRequest, year: str, area: str, action: str) ->
     confirming = request.POST.get("confirm") == "yes"
     # A correction's publication asks for its public note and whether to tell subscribers.
     note_form = None
-    if action == "publish" and report.revisions.exists():
+    if action == "publish" and workflow.is_correction(report):
         note_form = _correction_note_form(report, request.POST if confirming else None)
     if valid and action in CONFIRMED and not confirming:
         return render(
@@ -207,7 +208,7 @@ def _confirmation(
     """What the confirmation page says will happen."""
     now = timezone.now()
     release = report.year.release_at
-    correction = report.revisions.exists()
+    correction = workflow.is_correction(report)
     if action == "approve":
         if release is None:
             then = (
@@ -223,7 +224,11 @@ def _confirmation(
         else:
             then = (
                 "Its figures and text cannot change unless it is returned. The year's release "
-                "time has passed: publish it to make it public."
+                "time has passed: it goes public within a minute, when the release timer next "
+                "runs, unless you publish it first."
+                if not workflow.is_correction(report)
+                else "Its figures and text cannot change unless it is returned. Publish it, with "
+                "its public note, to make the correction public."
             )
     elif release is not None and release > now:
         when = timezone.localtime(release)
