@@ -127,9 +127,7 @@ def test_an_address_subscribed_to_the_year_and_the_area_is_told_of_a_correction_
     mail.outbox.clear()
     correct(national, national_admin)
     workflow.release_due()
-    assert [m.subject for m in mail.outbox if "Corrected" in m.subject] == [
-        mail.outbox[0].subject
-    ]
+    assert [m.subject for m in mail.outbox if "Corrected" in m.subject] == [mail.outbox[0].subject]
     assert len(mail.outbox) == 1
 
 

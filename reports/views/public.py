@@ -174,9 +174,9 @@ def api_guide(request: HttpRequest) -> HttpResponse:
     asking for HTML) get what they always have here: 404, the endpoints being below it."""
     if not asks_for_html(request):
         missing = Http404("The API's endpoints are below /api/v1/: see /api/v1/openapi.json.")
-        response = page_not_found(request, missing)
-        patch_vary_headers(response, ["Accept"])  # a shared cache must not give it to browsers
-        return response
+        not_found = page_not_found(request, missing)
+        patch_vary_headers(not_found, ["Accept"])  # a shared cache must not give it to browsers
+        return not_found
     schema = api.get_openapi_schema()
     endpoints = [
         {
