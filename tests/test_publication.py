@@ -133,7 +133,9 @@ def test_release_calendar_says_when_nothing_is_announced(client, db):
     assert "No releases are announced at the moment." in client.get("/releases/").content.decode()
 
 
-def test_a_correction_before_the_release_waits_for_the_release(client, national_admin, kent):
+def test_a_fix_before_the_release_replaces_the_waiting_revision_and_waits(
+    client, national_admin, kent
+):
     release = timezone.now() + datetime.timedelta(days=10)
     year = open_year(2011, release_at=release)
     report = approved("kent", year)
@@ -145,7 +147,8 @@ def test_a_correction_before_the_release_waits_for_the_release(client, national_
     workflow.perform(report, "approve", national_admin, report.version)
     report.refresh_from_db()
     workflow.perform(report, "publish", national_admin, report.version)
-    assert report.revisions.get(number=2).published_at == release
+    revision = report.revisions.get()  # the never-public first version is gone
+    assert (revision.number, revision.reason, revision.published_at) == (1, "", release)
     assert client.get(KENT).status_code == 404
     assert client.get("/reports/2011-12/kent/figures.csv").status_code == 404
     assert "2011-12" not in client.get("/").content.decode()
