@@ -460,3 +460,13 @@ def test_unticking_provisional_before_the_release_makes_the_waiting_report_final
     assert PublishedRevision.objects.get().provisional is True
     releases.set_contact(scheduled, "Stat Istician", "stats@justice.gov.uk", False, admin_user)
     assert PublishedRevision.objects.get().provisional is False
+
+
+def test_a_change_the_page_does_not_offer_is_refused_above_the_page(admin, admin_user):
+    year = open_year(2010)
+    releases.confirm(year, in_days(10), admin_user)
+    response = admin.post(f"{CALENDAR}/provisional/", {"provisional-month": "3"}, follow=True)
+    html = response.content.decode()
+    assert "release is confirmed: move it, with a reason, rather than announce a month" in html
+    assert "id_provisional-month" not in html  # no link to a form the page does not show
+    assert ReleaseEvent.objects.filter(action="provisional").count() == 0

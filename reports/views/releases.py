@@ -69,6 +69,10 @@ def release_change(request: AuthenticatedHttpRequest, year: str, change: str) ->
         form = ContactForm(request.POST, prefix="contact")
     else:
         raise Http404("No such change.")
+    if hidden := _not_offered(year_obj, change, state):
+        # The page does not show this form now: say why above the page, not on a hidden field.
+        messages.error(request, hidden)
+        return redirect("manage:release", year=year_obj.label)
     if not form.is_valid():
         return _release_page(request, year_obj, {change: form})
     data = form.cleaned_data
@@ -102,6 +106,24 @@ def release_change(request: AuthenticatedHttpRequest, year: str, change: str) ->
         return _release_page(request, year_obj, {change: form})
     messages.success(request, done)
     return redirect("manage:release", year=year_obj.label)
+
+
+def _not_offered(year: ReportingYear, change: str, state: str | None) -> str:
+    """Why the release page does not offer `change` now ("" if it does): the same rules as
+    the page's template (`manage/release.html`)."""
+    released = year.release_at is not None and year.release_at <= timezone.now()
+    if change in ("provisional", "date", "cancel") and released:
+        return f"The {year} release has happened: it cannot change."
+    if change == "provisional" and state == State.CONFIRMED:
+        return (
+            f"The {year} release is confirmed: move it, with a reason, rather than announce "
+            "a month."
+        )
+    if change == "cancel" and state == State.CANCELLED:
+        return f"The {year} release is cancelled already."
+    if change == "contact" and not state:
+        return f"Announce the {year} release before naming who to ask about it."
+    return ""
 
 
 def _release_page(
