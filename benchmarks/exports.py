@@ -11,7 +11,7 @@ middle of the measures). Measured at both sizes, side by side in the same run:
   (`csv_lines(published_rows(…))`, used off PostgreSQL) for information;
 - the national summary, report page, compare page, area page, API report and API national, cold
   (the response cache and Django's caches emptied; the worker knows the public state): their
-  number of queries (fails if the national summary makes more than 3, the report page more
+  number of queries (fails if the national summary makes more than 4, the report page more
   than 4, or if any number changes from 1× to 10×) and their database time, the median over
   cold requests of the sum of each request's query times (fails if any but the area page's
   grows more than 3× from 1× to 10×: the area page charts every year of its area, 10× as many);
@@ -90,7 +90,9 @@ PAGES = {
     "API report": f"/api/v1/reports/{YEAR}/kent",
     "API national": f"/api/v1/national/{YEAR}",
 }
-QUERY_LIMITS = {"national summary": 3, "report page": 4}
+#: The national summary's fourth query lists every revision of the year, superseded ones
+#: included, and the year's editions (amendment discipline, docs/subscriptions.md).
+QUERY_LIMITS = {"national summary": 4, "report page": 4}
 #: Pages whose database time may grow with the data, because it is their own data that grows.
 OWN_DATA_GROWS = {
     "area page": f"charts every year of its area: {YEARS} at 1×, {YEARS * SCALE} at 10×"
