@@ -9,11 +9,21 @@ import pytest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from reports import releases, workflow
 from reports.areas import AREAS
 from reports.hexmap import PLACES, bands
-from reports.models import AnnualReport, Area
+from reports.models import AnnualReport, Area, ReportingYear, release_time_on
 from reports.returns import CellStatus, CellValue
-from tests.factories import RETURN_2010_11, consistent_figures, make_report, make_year
+from tests.conftest import signed_in
+from tests.factories import (
+    RETURN_2010_11,
+    ShiftedClock,
+    consistent_figures,
+    make_report,
+    make_user,
+    make_year,
+    open_year,
+)
 
 RATE = RETURN_2010_11.rate_rule.rate
 Status = AnnualReport.Status
@@ -171,3 +181,39 @@ def test_no_map_is_drawn_when_no_published_area_gave_a_rate(client, db):
     page = client.get("/reports/2010-11/").content.decode()
     assert "1 of 42 areas published" in page
     assert "hexmap" not in page
+
+
+def test_the_pre_release_map_leads_to_pre_release_reports_and_the_public_sees_no_map(
+    client, db, monkeypatch
+):
+    clock = ShiftedClock()
+    monkeypatch.setattr(timezone, "now", clock)
+    admin = make_user("nat@justice.example.gov.uk", national=True)
+    year = open_year(2010)
+    releases.confirm(
+        year, release_time_on(timezone.localdate() + datetime.timedelta(days=2)), admin
+    )
+    report = make_report("kent", year=year, status=Status.APPROVED, figures=with_rate(123))
+    workflow.perform(report, "publish", admin, report.version)
+    reader = make_user("min@justice.example.gov.uk")
+    signed_in(admin).post(
+        "/manage/releases/2010-11/pre-release/",
+        {
+            "name": "Min Ister",
+            "email": reader.email,
+            "role": "Minister of State for Prisons",
+            "organisation": "Ministry of Justice",
+            "justification": "Answers questions in Parliament on the day of the release.",
+        },
+    )
+    clock.move_to(
+        ReportingYear.objects.get(start_year=2010).release_at - datetime.timedelta(hours=2)
+    )
+    page = signed_in(reader).get("/manage/pre-release/2010-11/national/").content.decode()
+    assert hexagons(page)["Kent"] == (
+        "/manage/pre-release/2010-11/kent/",
+        "Kent: 123 per 100,000",
+        "1",
+    )
+    public = client.get("/reports/2010-11/").content.decode()
+    assert "hexmap" not in public and "123 per 100,000" not in public
