@@ -199,7 +199,7 @@ def hex_map(
                 x=MARGIN + _WIDTH * (_ACROSS[name] - _LEFT + 0.5),
                 y=MARGIN + RADIUS + row * 1.5 * RADIUS,
                 href=link(slug, value is not None),
-                rate=value.display(decimals) if number is not None else None,
+                rate=CellValue.of(number).display(decimals) if number is not None else None,
                 band=next(b for b in scale if b.holds(number)) if number is not None else None,
             )
         )

@@ -25,6 +25,7 @@ from tests.factories import (
     open_year,
 )
 
+assert RETURN_2010_11.rate_rule is not None
 RATE = RETURN_2010_11.rate_rule.rate
 Status = AnnualReport.Status
 
@@ -145,7 +146,7 @@ def test_the_map_ignores_unpublished_and_scheduled_reports_rates(client, year_20
     for name in ("Essex", "Surrey", "Sussex", "Durham"):  # approved, submitted, draft, scheduled
         assert shown[name] == (f"/areas/{slugify(name)}/", f"{name}: no figure published", "none")
     for rate in ("999", "998", "997", "996"):
-        assert rate not in page
+        assert f"{rate} per 100,000" not in page and f">{rate}<" not in page
 
 
 def test_the_table_beside_the_map_gives_the_same_figures(client, year_2010):
