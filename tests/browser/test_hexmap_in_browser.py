@@ -34,7 +34,9 @@ def test_the_map_is_accessible_and_fits_the_screen(site, browser, axe, screensho
     page.close()
 
 
-def test_a_hexagon_is_reached_by_keyboard_shows_its_focus_and_opens_the_report(site, page):
+def test_a_hexagon_is_reached_by_keyboard_shows_its_focus_and_opens_the_report(
+    site, page, screenshot
+):
     page.goto(f"{site}/reports/{YEAR}/")
     page.locator("a.app-hexmap__area").first.focus()
     page.keyboard.press("Tab")  # from the first hexagon to the second: Northumbria
@@ -44,5 +46,17 @@ def test_a_hexagon_is_reached_by_keyboard_shows_its_focus_and_opens_the_report(s
     area.focus()
     fill = area.locator("polygon").evaluate("p => getComputedStyle(p).fill")
     assert fill == "rgb(255, 221, 0)"  # GOV.UK focus yellow
+    screenshot(page, f"hexmap-{YEAR}-focus")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{site}/reports/{YEAR}/west-yorkshire/")
+
+
+def test_keyboard_users_can_skip_the_map_to_its_table(site, page, screenshot):
+    page.goto(f"{site}/reports/{YEAR}/")
+    skip = page.get_by_role("link", name="Skip the map to the table of the same figures")
+    skip.focus()
+    expect(skip).to_be_visible()
+    screenshot(page, f"hexmap-{YEAR}-skip")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#hexmap-table a").first).to_be_focused()
