@@ -87,6 +87,8 @@ class NationalSummary:
     counts: dict[CellRef, int] = field(default_factory=dict)
     #: How many MAPPA areas there are.
     area_total: int = 42
+    #: Each published area's rate per 100,000 (area slug → its rate cell), if the template has one.
+    area_rates: dict[str, CellValue] = field(default_factory=dict)
 
     @property
     def published_count(self) -> int:
@@ -168,10 +170,12 @@ def national_summary(year: ReportingYear, at: datetime.datetime | None = None) -
             values[ref] = CellValue.of(totals[ref]) if additive else NOT_AVAILABLE
     revisions = list(published.values())
     rate = _national_rate(template, revisions, cells)
+    area_rates: dict[str, CellValue] = {}
     if rate is not None and template.rate_rule is not None:
         ref = template.rate_rule.rate
         values[ref] = CellValue.of(rate.rate) if rate.rate is not None else NOT_AVAILABLE
         shown[ref] = rate.areas
+        area_rates = {r.area.slug: cells[r.pk].get(ref, NOT_AVAILABLE) for r in revisions}
     return NationalSummary(
         year=year,
         values=values,
@@ -179,6 +183,7 @@ def national_summary(year: ReportingYear, at: datetime.datetime | None = None) -
         rate=rate,
         counts=shown,
         area_total=area_total,
+        area_rates=area_rates,
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 
-from .. import editions, printing, public_state, releases, standard_text, statistics
+from .. import editions, hexmap, printing, public_state, releases, standard_text, statistics
 from ..access import get_year
 from ..api import api
 from ..areas import SLUG
@@ -257,6 +257,7 @@ def national_summary(request: HttpRequest, year: str) -> HttpResponse:
             for cell in row.cells
         ),
         "has_area_counts": bool(notes),
+        "hexmap": hexmap.national_map(summary),
     }
     revisions = editions.year_revisions(year_obj)
     after = {(r.report_id, r.number): r for r in revisions}

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import access, accounts, releases, statistics
+from .. import access, accounts, hexmap, releases, statistics
 from ..access import AuthenticatedHttpRequest
 from ..models import AnnualReport, PreReleaseRecipient, PreReleaseView, ReportingYear
 from ..release_forms import CancelForm, ContactForm, ProvisionalForm, RecipientForm, ReleaseDateForm
@@ -268,6 +268,7 @@ def pre_release_national(request: AuthenticatedHttpRequest, year: str) -> HttpRe
         "tables": template.layout(summary.values, year_obj.snapshot_date, summary.notes()),
         "rate_table": template.rate_rule.rate.table if template.rate_rule else None,
         "watermark": _watermark(year_obj),
+        "hexmap": hexmap.national_map(summary, "manage:pre-release-report"),
     }
     return render(request, "reports/national_summary.html", context)
 
