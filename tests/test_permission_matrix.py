@@ -145,10 +145,11 @@ EXPECTED = {
             "manage:account-invite-again",
         )
     },
-    # Releases: the national team's alone. An empty POST is refused with the form's errors.
+    # Releases: the national team's alone. An empty POST is refused with the form's errors;
+    # cancelling the sample year's release, which has happened, is refused above the page.
     "manage:releases": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
     "manage:release": [(SIGN_IN, SIGN_IN), (404, 405), (404, 405), (200, 405)],
-    "manage:release-change": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 200)],
+    "manage:release-change": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 302)],
     "manage:pre-release-recipients": [(SIGN_IN, SIGN_IN), (404, 404), (404, 404), (200, 200)],
     # There is no recipient 1 here.
     "manage:withdraw-recipient": [(SIGN_IN, SIGN_IN), (405, 404), (405, 404), (405, 404)],
