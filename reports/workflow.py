@@ -392,7 +392,7 @@ def release_due(now: datetime.datetime | None = None) -> list[AnnualReport]:
     now = now or timezone.now()
     # First publications only: a correction is published by the national team, who write its
     # public note and choose whether subscribers are told.
-    public = PublishedRevision.objects.public().filter(report=OuterRef("pk"))
+    public = PublishedRevision.objects.public(at=now).filter(report=OuterRef("pk"))
     due = (
         AnnualReport.objects.filter(status=Status.APPROVED, year__release_at__lte=now)
         .exclude(Exists(public))
