@@ -109,8 +109,8 @@ def release_change(request: AuthenticatedHttpRequest, year: str, change: str) ->
 
 
 def _not_offered(year: ReportingYear, change: str, state: str | None) -> str:
-    """Why the release page does not offer `change` now ("" if it does): the same rules as
-    the page's template (`manage/release.html`)."""
+    """Why the release page does not offer `change` now ("" if it does): the page shows only
+    the forms offered, and a change posted to one it does not show is refused."""
     released = year.release_at is not None and year.release_at <= timezone.now()
     if change in ("provisional", "date", "cancel") and released:
         return f"The {year} release has happened: it cannot change."
@@ -156,6 +156,8 @@ def _release_page(
         "entry": entry,
         "state": state,
         "released": released,
+        # One rule for which forms the page shows and which changes it accepts.
+        "offered": {change: not _not_offered(year, change, state) for change in page_forms},
         "when": releases.describe_time(year.release_at) if year.release_at else "",
         "events": year.release_events.select_related("by").order_by("-at", "-pk"),
         "forms": page_forms,

@@ -226,7 +226,7 @@ def _confirmation(
                 "Its figures and text cannot change unless it is returned. The year's release "
                 "time has passed: it goes public within a minute, when the release timer next "
                 "runs, unless you publish it first."
-                if not workflow.is_correction(report)
+                if not correction
                 else "Its figures and text cannot change unless it is returned. Publish it, with "
                 "its public note, to make the correction public."
             )
